@@ -1,0 +1,87 @@
+"""PBI Registry: the application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import cli, errors, i18n, security
+from app import config as config_module
+from app.accounts import guards, login
+from app.accounts.views import bp as accounts_bp
+from app.businesses.views import bp as businesses_bp
+from app.extensions import csrf, db, limiter, migrate
+from app.public.views import bp as public_bp
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict[str, Any] | None = None, *, setup_mode: bool = False) -> Flask:
+    """Build the application.
+
+    ``setup_mode`` is only for ``flask --app wsgi init``, the command that writes the
+    first secret: it lets the app load without one. Every other start without a real
+    secret raises :class:`app.config.ConfigError`.
+    """
+    app = Flask(
+        __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("PBI_INSTANCE_PATH")
+        or os.path.join(PROJECT_ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+    )
+    app.config.from_object(config_module.DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    config_module.apply_environment(app.config, os.environ)
+    if test_config:
+        app.config.update(test_config)
+    if setup_mode and not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.urandom(32).hex()  # never served: init only
+    config_module.finalize(app.config, app.instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    login.init_app(app)
+    # Language first: the hooks below may answer with an error page (CSRF, 429, 403).
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    guards.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(businesses_bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: WAL journal, enforced foreign keys, and a Unicode-aware lower()."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+    # SQLite's own lower() only folds ASCII; names here are Cyrillic.
+    dbapi_connection.create_function(
+        "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True
+    )

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, passwords, server-side sessions and the role guard."""

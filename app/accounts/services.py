@@ -1,0 +1,203 @@
+"""Account operations. They flush, never commit: the caller (a view or a command) commits.
+
+Every function takes explicit arguments and raises an :class:`AccountError` subclass
+when a rule is broken; none of them reads the request.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from argon2 import PasswordHasher
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts import passwords, sessions
+from app.accounts.models import LOCALES, STAFF_ROLES, Role, User
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken."""
+
+
+class EmailTaken(AccountError):
+    pass
+
+
+class InvalidCredentials(AccountError):
+    pass
+
+
+class AccountDisabled(AccountError):
+    pass
+
+
+class WrongCurrentPassword(AccountError):
+    pass
+
+
+class UnknownUser(AccountError):
+    pass
+
+
+class NotAllowed(AccountError):
+    pass
+
+
+WeakPassword = passwords.WeakPassword
+
+
+def hasher() -> PasswordHasher:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cached = app.extensions.get("pbi_password_hasher")
+    if cached is None:
+        cfg = app.config
+        cached = passwords.make_hasher(
+            cfg["PBI_ARGON2_TIME_COST"], cfg["PBI_ARGON2_MEMORY_COST"], cfg["PBI_ARGON2_PARALLELISM"]
+        )
+        app.extensions["pbi_password_hasher"] = cached
+    return cached
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _create_user(
+    *, email: str, password: str, full_name: str, phone: str, iin: str | None, locale: str, role: Role
+) -> User:
+    passwords.check_policy(password)
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r}")
+    email = normalize_email(email)
+    if find_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        email=email,
+        password_hash=hasher().hash(password),
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        iin=iin or None,
+        locale=locale,
+        role=role.value,
+    )
+    db.session.add(user)
+    try:
+        # A concurrent registration of the same address loses here, not with a 500.
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise EmailTaken(email) from exc
+    return user
+
+
+def register_entrepreneur(
+    *, email: str, password: str, full_name: str, phone: str, iin: str | None, locale: str
+) -> User:
+    """Self-registration: always the entrepreneur role."""
+    return _create_user(
+        email=email, password=password, full_name=full_name, phone=phone, iin=iin,
+        locale=locale, role=Role.ENTREPRENEUR,
+    )
+
+
+def generate_password(length: int = 20) -> str:
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if not passwords.is_common(candidate):
+            return candidate
+
+
+def create_staff(
+    *, email: str, role: Role, full_name: str, phone: str = "", password: str | None = None,
+    locale: str = "kk",
+) -> tuple[User, str | None]:
+    """Create an officer, supervisor or admin account.
+
+    Returns the user and, when no password was given, the generated one (shown once).
+    """
+    if role not in STAFF_ROLES:
+        raise NotAllowed("staff accounts only")
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    user = _create_user(
+        email=email, password=password, full_name=full_name, phone=phone, iin=None,
+        locale=locale, role=role,
+    )
+    return user, generated
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with these credentials; raises InvalidCredentials or AccountDisabled.
+
+    An unknown address costs the same hashing work as a wrong password, so response time
+    does not tell which addresses are registered.
+    """
+    user = find_by_email(email)
+    if user is None:
+        hasher().hash(password)
+        raise InvalidCredentials()
+    if not passwords.verify(hasher(), user.password_hash, password):
+        raise InvalidCredentials()
+    if not user.active:
+        raise AccountDisabled()
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hasher().hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(user: User, *, current: str, new: str, keep_session_token: str | None) -> None:
+    """Change the password and sign out every other session of the user."""
+    if not passwords.verify(hasher(), user.password_hash, current):
+        raise WrongCurrentPassword()
+    passwords.check_policy(new)
+    user.password_hash = hasher().hash(new)
+    user.password_changed_at = utcnow()
+    sessions.revoke_all(user.id, except_token=keep_session_token)
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r}")
+    user.locale = locale
+
+
+def set_active(user: User, *, active: bool, actor: User) -> None:
+    """Activate or deactivate an account; deactivation ends its sessions at once."""
+    if actor.role != Role.ADMIN.value:
+        raise NotAllowed("only an administrator changes accounts")
+    if user.id == actor.id and not active:
+        raise NotAllowed("an administrator cannot deactivate their own account")
+    user.active = active
+    if not active:
+        sessions.revoke_all(user.id)
+    db.session.flush()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise UnknownUser(user_id)
+    return user
+
+
+def search_users(query: str = "", *, role: str | None = None, limit: int = 200) -> list[User]:
+    stmt = select(User).order_by(User.role, func.lower(User.full_name), User.id).limit(limit)
+    if query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        stmt = stmt.where(or_(User.email.like(pattern), func.lower(User.full_name).like(pattern)))
+    if role:
+        stmt = stmt.where(User.role == role)
+    return list(db.session.scalars(stmt))

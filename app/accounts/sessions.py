@@ -1,0 +1,75 @@
+"""Server-side session records (see :class:`UserSession`).
+
+The browser's signed cookie holds a random token; the database holds its SHA-256. A
+session is valid while its record is not revoked, younger than the absolute lifetime and
+seen within the idle timeout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.accounts.models import UserSession
+from app.extensions import db
+from app.timeutil import utcnow
+
+# last_seen_at is written at most this often, not on every request.
+_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def open_session(user_id: int) -> str:
+    """Create a session record and return the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user_id, token_hash=_digest(token)))
+    db.session.flush()
+    return token
+
+
+def find_valid(
+    user_id: int, token: str, *, lifetime: timedelta, idle: timedelta, now: datetime | None = None
+) -> UserSession | None:
+    """The live session record for this user and token, touching it; else ``None``."""
+    if not token:
+        return None
+    now = now or utcnow()
+    record = db.session.scalar(
+        select(UserSession).where(
+            UserSession.token_hash == _digest(token),
+            UserSession.user_id == user_id,
+            UserSession.revoked_at.is_(None),
+        )
+    )
+    if record is None:
+        return None
+    if now - record.created_at > lifetime or now - record.last_seen_at > idle:
+        record.revoked_at = now
+        return None
+    if now - record.last_seen_at > _TOUCH_INTERVAL:
+        record.last_seen_at = now
+    return record
+
+
+def revoke(token: str) -> None:
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all(user_id: int, *, except_token: str | None = None) -> int:
+    """Revoke every live session of the user (but ``except_token``'s); return the count."""
+    query = update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+    )
+    if except_token:
+        query = query.where(UserSession.token_hash != _digest(except_token))
+    return db.session.execute(query.values(revoked_at=utcnow())).rowcount

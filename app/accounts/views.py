@@ -1,0 +1,212 @@
+"""Account pages: register, sign in/out, password change, and staff account admin."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts import login as web_login
+from app.accounts import services
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    RegistrationForm,
+    StaffAccountForm,
+)
+from app.accounts.guards import public, roles
+from app.accounts.models import Role
+from app.accounts.passwords import PasswordProblem
+from app.extensions import db, limiter
+from app.i18n import current_locale
+
+bp = Blueprint("accounts", __name__)
+
+
+def password_message(problem: PasswordProblem) -> str:
+    return {
+        PasswordProblem.TOO_SHORT: _("The password must have at least 12 characters."),
+        PasswordProblem.TOO_LONG: _("The password must have at most 128 characters."),
+        PasswordProblem.COMMON: _(
+            "This password is too common or too easy to guess. Choose another one."
+        ),
+    }[problem]
+
+
+def home_for(user) -> str:
+    if user.is_staff:
+        return url_for("businesses.staff_businesses")
+    return url_for("businesses.dashboard")
+
+
+def _login_failed(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _account_key() -> str:
+    return "account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _login_limit_ip() -> str:
+    return current_app.config["PBI_LOGIN_LIMIT_PER_IP"]
+
+
+def _login_limit_account() -> str:
+    return current_app.config["PBI_LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _register_limit() -> str:
+    return current_app.config["PBI_REGISTER_LIMIT_PER_IP"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.locale.data = current_locale()
+    if form.validate_on_submit():
+        try:
+            user = services.register_entrepreneur(
+                email=form.email.data, password=form.password.data,
+                full_name=form.full_name.data, phone=form.phone.data,
+                iin=form.iin.data or None, locale=form.locale.data,
+            )
+        except services.EmailTaken:
+            form.email.errors.append(
+                _("An account with this e-mail address already exists. Sign in instead.")
+            )
+        except services.WeakPassword as exc:
+            form.password.errors.append(password_message(exc.problem))
+        else:
+            db.session.commit()
+            web_login.begin(user)
+            flash(_("Welcome! Your account has been created."), "success")
+            return redirect(url_for("businesses.dashboard"))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit_ip, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(
+    _login_limit_account, key_func=_account_key, methods=["POST"], deduct_when=_login_failed
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountDisabled:
+            g.login_failed = True
+            form.form_errors.append(
+                _("This account has been deactivated. Contact the department.")
+            )
+        except services.InvalidCredentials:
+            g.login_failed = True
+            form.form_errors.append(_("The e-mail address or the password is incorrect."))
+        else:
+            web_login.begin(user)  # commits last_login_at with the new session
+            target = web_login.safe_next(request.args.get("next"))
+            return redirect(target or home_for(user))
+    status = 401 if g.get("login_failed") else (400 if form.errors else 200)
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@roles()
+def logout():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    # Signing out ends every session of this account, so a copied cookie from any
+    # device stops working too.
+    web_login.end(everywhere=True, user_id=current_user.id)
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@roles()
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, current=form.current_password.data, new=form.new_password.data,
+                keep_session_token=web_login.current_token(),
+            )
+        except services.WrongCurrentPassword:
+            form.current_password.errors.append(_("The current password is incorrect."))
+        except services.WeakPassword as exc:
+            form.new_password.errors.append(password_message(exc.problem))
+        else:
+            db.session.commit()
+            flash(
+                _("Your password has been changed. Other devices have been signed out."),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/admin/users")
+@roles(Role.ADMIN)
+def staff_users():
+    query = request.args.get("q", "")[:100]
+    role = request.args.get("role") if request.args.get("role") in {r.value for r in Role} else None
+    users = [
+        {
+            "id": u.id, "email": u.email, "full_name": u.full_name, "role": u.role,
+            "active": u.active, "is_self": u.id == current_user.id,
+        }
+        for u in services.search_users(query, role=role)
+    ]
+    return render_template(
+        "accounts/staff_users.html", users=users, query=query, role=role, form=ConfirmForm()
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def staff_user_new():
+    form = StaffAccountForm()
+    if form.validate_on_submit():
+        try:
+            user, generated = services.create_staff(
+                email=form.email.data, role=Role(form.role.data), full_name=form.full_name.data,
+                phone=form.phone.data or "", locale=form.locale.data,
+            )
+        except services.EmailTaken:
+            form.email.errors.append(_("An account with this e-mail address already exists."))
+        else:
+            db.session.commit()
+            # The generated password is shown once, on this response only.
+            return render_template(
+                "accounts/staff_user_created.html", email=user.email, password=generated
+            )
+    return render_template("accounts/staff_user_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@roles(Role.ADMIN)
+def staff_user_set_active(user_id: int):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        user = services.get_user(user_id)
+        services.set_active(user, active=request.form.get("active") == "1", actor=current_user)
+    except services.UnknownUser:
+        abort(404)
+    except services.NotAllowed:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("accounts.staff_users"))
+    db.session.commit()
+    flash(_("The account has been updated."), "success")
+    return redirect(url_for("accounts.staff_users"))

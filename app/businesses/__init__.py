@@ -1,0 +1,1 @@
+"""Businesses and associations the portal users represent."""

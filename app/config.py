@@ -1,0 +1,131 @@
+"""Configuration: defaults here, then ``instance/config.py``, then the environment.
+
+Order of precedence (later wins):
+
+1. :class:`DefaultConfig` below;
+2. ``instance/config.py`` (written once by ``flask --app wsgi init``);
+3. environment variables: ``SECRET_KEY``, ``DATABASE_URL`` and any ``PBI_*`` setting
+   listed in :data:`ENV_SETTINGS`;
+4. ``test_config`` passed to :func:`app.create_app` (tests only).
+
+Outside testing the application refuses to start without a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+# Secrets that look like placeholders are refused as firmly as a missing one.
+_PLACEHOLDER_SECRETS = {"", "dev", "secret", "changeme", "change-me", "please-change"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run a real service (e.g. no secret key)."""
+
+
+class DefaultConfig:
+    # "production" or "development". Development only relaxes the Secure cookie flag
+    # so that the app works over plain http://127.0.0.1; debug mode is never turned on.
+    PBI_ENV = "production"
+    SECRET_KEY: str | None = None
+
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
+    # Languages: Kazakh is the default, Russian and English are offered.
+    LANGUAGES = ("kk", "ru", "en")
+    BABEL_DEFAULT_LOCALE = "kk"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Almaty"
+
+    # Sessions: server-side records (see accounts.sessions); the cookie only carries
+    # a random session token, signed by Flask.
+    SESSION_COOKIE_NAME = "pbi_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    PBI_SESSION_IDLE_MINUTES = 60
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 3600 * 4
+
+    MAX_CONTENT_LENGTH = 30 * 1024 * 1024
+
+    # Rate limits (Flask-Limiter). With several gunicorn workers, point the storage at a
+    # shared backend (e.g. redis://) so that the counts are shared.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    PBI_LOGIN_LIMIT_PER_IP = "30 per 5 minutes"
+    PBI_LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    PBI_REGISTER_LIMIT_PER_IP = "10 per hour"
+
+    # argon2id cost (argon2-cffi defaults follow RFC 9106's second recommendation).
+    PBI_ARGON2_TIME_COST = 3
+    PBI_ARGON2_MEMORY_COST = 65536
+    PBI_ARGON2_PARALLELISM = 4
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Environment variables read on top of the instance config, with their parsers.
+ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
+    "SECRET_KEY": str,
+    "PBI_ENV": str,
+    "SESSION_COOKIE_SECURE": _as_bool,
+    "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_ENABLED": _as_bool,
+    "PBI_ARGON2_TIME_COST": int,
+    "PBI_ARGON2_MEMORY_COST": int,
+}
+
+
+def apply_environment(config: dict[str, Any], environ: os._Environ[str] | dict[str, str]) -> None:
+    """Copy the known settings present in ``environ`` into ``config``."""
+    for name, parse in ENV_SETTINGS.items():
+        if name in environ:
+            config[name] = parse(environ[name])
+    if environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(environ["DATABASE_URL"])
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_secret(config: dict[str, Any]) -> None:
+    """Refuse to run a real service with a missing or placeholder secret key."""
+    if config.get("TESTING"):
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret.strip().lower() in _PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            "SECRET_KEY is missing or too weak. Run `flask --app wsgi init` to write a "
+            "random one to instance/config.py, or set the SECRET_KEY environment "
+            f"variable to at least {MIN_SECRET_LENGTH} random characters."
+        )
+
+
+def finalize(config: dict[str, Any], instance_path: str) -> None:
+    """Derive the settings that depend on others; validate."""
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(instance_path, "app.db")
+    if config.get("PBI_ENV") not in {"production", "development"}:
+        raise ConfigError("PBI_ENV must be 'production' or 'development'.")
+    if config["PBI_ENV"] == "development":
+        # Local HTTP development only: a Secure cookie would not come back over http://.
+        config["SESSION_COOKIE_SECURE"] = False
+    # Debug is never on, whatever a config file says; the interactive debugger
+    # would be a remote shell.
+    config["DEBUG"] = False
+    check_secret(config)

@@ -1,0 +1,1 @@
+"""Public pages: the project, health check."""

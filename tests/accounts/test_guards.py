@@ -1,0 +1,96 @@
+"""Every route × every role. A new route fails here until it is classified below."""
+
+import pytest
+
+from app.accounts.guards import public
+from app.accounts.models import Role
+
+ANON = "anonymous"
+E, OF, S, A = Role.ENTREPRENEUR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN
+EVERYONE = {ANON, E, OF, S, A}
+SIGNED_IN = {E, OF, S, A}
+STAFF = {OF, S, A}
+
+# endpoint -> who may use it
+ACCESS = {
+    "static": EVERYONE,
+    "public.index": EVERYONE,
+    "public.healthz": EVERYONE,
+    "accounts.register": EVERYONE,
+    "accounts.login": EVERYONE,
+    "accounts.logout": SIGNED_IN,
+    "accounts.account": SIGNED_IN,
+    "accounts.staff_users": {A},
+    "accounts.staff_user_new": {A},
+    "accounts.staff_user_set_active": {A},
+    "businesses.dashboard": {E},
+    "businesses.business_new": {E},
+    "businesses.business_detail": {E},
+    "businesses.association_new": {E},
+    "businesses.association_detail": {E},
+    "businesses.staff_businesses": STAFF,
+    "businesses.staff_associations": STAFF,
+}
+
+SAMPLE_ARGS = {"filename": "css/site.css", "user_id": 999999, "business_id": 999999,
+               "association_id": 999999}
+
+
+def test_every_route_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    unclassified = endpoints - ACCESS.keys()
+    assert not unclassified, f"classify these routes in ACCESS: {sorted(unclassified)}"
+    assert not ACCESS.keys() - endpoints, "ACCESS lists routes that no longer exist"
+
+
+def _requests(app):
+    for rule in app.url_map.iter_rules():
+        method = "GET" if "GET" in rule.methods else "POST"
+        args = {name: SAMPLE_ARGS[name] for name in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            yield rule.endpoint, method, url_for(rule.endpoint, **args)
+
+
+@pytest.mark.parametrize("who", [ANON, E, OF, S, A], ids=str)
+def test_route_role_matrix(app, client, signed_in, who):
+    if who != ANON:
+        signed_in(who)
+    for endpoint, method, url in _requests(app):
+        if endpoint == "accounts.logout":
+            continue  # would end the session for the rest of the loop; checked below
+        response = client.open(url, method=method)
+        location = response.headers.get("Location", "")
+        if who in ACCESS[endpoint]:
+            assert response.status_code not in (401, 403), (who, endpoint)
+            assert not location.startswith("/login"), (who, endpoint)
+        elif who == ANON:
+            assert response.status_code == 302 and location.startswith("/login?next="), endpoint
+        else:
+            assert response.status_code == 403, (who, endpoint, response.status_code)
+        response.close()
+
+
+@pytest.mark.parametrize("who", [ANON, E, OF, S, A], ids=str)
+def test_logout_route(client, signed_in, who):
+    if who != ANON:
+        signed_in(who)
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"] == ("/login?next=/logout" if who == ANON else "/")
+
+
+def test_route_without_declaration_is_refused(app, client, signed_in):
+    @app.route("/_undeclared")
+    def undeclared():
+        return "should never be served"
+
+    @app.route("/_declared")
+    @public
+    def declared():
+        return "fine"
+
+    signed_in(A)
+    assert client.get("/_undeclared").status_code == 403
+    assert client.get("/_declared").status_code == 200

@@ -1,0 +1,134 @@
+"""Shared fixtures: ``app``, ``client``, ``runner``, user factories and an auth helper."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from flask import session
+from flask_babel import gettext
+
+from app import create_app
+from app.accounts import services as accounts
+from app.accounts.models import Role
+from app.extensions import db
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def base_config(tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 40,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        # Cheap hashing keeps the suite fast; production cost is tested in test_passwords.
+        "PBI_ARGON2_TIME_COST": 1,
+        "PBI_ARGON2_MEMORY_COST": 1024,
+        "PBI_ARGON2_PARALLELISM": 1,
+    }
+
+
+def build_app(tmp_path, **overrides):
+    app = create_app({**base_config(tmp_path), **overrides})
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = build_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def add_user(app, role: Role | str = Role.ENTREPRENEUR, *, email: str | None = None,
+             password: str = PASSWORD, active: bool = True, locale: str = "kk") -> str:
+    """Create a user of ``role`` through the services; return its e-mail address."""
+    role = Role(role)
+    email = email or f"{role.value}{next(_counter)}@example.kz"
+    with app.app_context():
+        if role is Role.ENTREPRENEUR:
+            user = accounts.register_entrepreneur(
+                email=email, password=password, full_name="Test User", phone="+77011234567",
+                iin=None, locale=locale,
+            )
+        else:
+            user, _ = accounts.create_staff(
+                email=email, role=role, full_name="Staff User", password=password, locale=locale
+            )
+        user.active = active
+        db.session.commit()
+    return email
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user of ``role`` and return its e-mail address (password: ``PASSWORD``)."""
+
+    def make(role: Role | str = Role.ENTREPRENEUR, **kwargs) -> str:
+        return add_user(app, role, **kwargs)
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, next_url: str | None = None):
+        url = "/login" + (f"?next={next_url}" if next_url else "")
+        return self._client.post(url, data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def signed_in(make_user, auth):
+    """Sign the test client in as a new user of the given role; returns the e-mail."""
+
+    def sign_in(role: Role | str = Role.ENTREPRENEUR, **kwargs) -> str:
+        email = make_user(role, **kwargs)
+        response = auth.login(email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return email
+
+    return sign_in
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+def translated(app, lang: str, message: str, **variables) -> str:
+    """``message`` as the catalog of ``lang`` renders it."""
+    with app.test_request_context("/"):
+        session["lang"] = lang
+        return gettext(message, **variables)
