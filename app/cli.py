@@ -7,6 +7,7 @@ import secrets
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from app import demo
@@ -42,6 +43,7 @@ def print_logins(logins: list[demo.DemoLogin]) -> None:
 
 
 @click.command("init")
+@with_appcontext
 @click.option("--production", is_flag=True,
               help="Write a production config (HTTPS cookies) and create no demo data.")
 def init_command(production: bool) -> None:
@@ -65,6 +67,7 @@ def init_command(production: bool) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Recreate the demo data (removes and re-adds only the demo records)."""
     logins = demo.recreate()
@@ -72,7 +75,7 @@ def demo_command() -> None:
     print_logins(logins)
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Manage accounts."""
 

@@ -1,0 +1,113 @@
+"""Command-line interface: init (idempotent), demo, users."""
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app import create_app, demo
+from app.accounts import services as accounts
+from app.accounts.models import User
+from app.businesses import identifiers
+from app.businesses.models import Association, Business
+from app.extensions import db
+from tests.conftest import base_config
+
+ROOT = Path(__file__).parent.parent
+
+
+def run_flask(instance: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    env["PBI_INSTANCE_PATH"] = str(instance)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, input=input, timeout=120,
+    )
+
+
+def test_init_is_idempotent_and_sets_up_everything(tmp_path):
+    instance = tmp_path / "instance"
+    first = run_flask(instance, "init")
+    assert first.returncode == 0, first.stderr
+    config = instance / "config.py"
+    assert "SECRET_KEY" in config.read_text()
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert "admin@demo.pbi.kz" in first.stdout and demo.DEMO_PASSWORD in first.stdout
+    secret = config.read_text()
+
+    second = run_flask(instance, "init")
+    assert second.returncode == 0, second.stderr
+    assert config.read_text() == secret  # the secret is kept
+    assert "admin@demo.pbi.kz" in second.stdout
+
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 7
+        assert db.session.scalar(select(func.count()).select_from(Business)) == 4
+        assert db.session.scalar(select(func.count()).select_from(Association)) == 2
+        roles = sorted(db.session.scalars(select(User.role)))
+        assert roles.count("officer") == 2 and roles.count("entrepreneur") == 3
+        for login in demo.logins():
+            assert accounts.authenticate(login.email, demo.DEMO_PASSWORD).role == login.role
+
+
+def test_flask_commands_other_than_init_need_a_secret(tmp_path):
+    result = run_flask(tmp_path / "empty-instance", "users", "list")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_demo_data_is_valid_and_recreated(tmp_path):
+    app = create_app(base_config(tmp_path))
+    with app.app_context():
+        db.create_all()
+        demo.create()
+        db.session.commit()
+        demo.recreate()
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 7
+        for number in db.session.scalars(select(Business.number)):
+            assert identifiers.is_valid_bin(number) or identifiers.is_valid_iin(number)
+        for number in db.session.scalars(select(Association.bin)):
+            assert identifiers.is_valid_bin(number)
+
+
+def test_users_create_generates_a_password_once(app, runner):
+    result = runner.invoke(args=["users", "create", "--role", "supervisor", "--email",
+                                 "Boss@Example.kz", "--name", "Бас Басшы"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Password (shown once): ")[1].strip()
+    login = app.test_client().post("/login", data={"email": "boss@example.kz", "password": password})
+    assert login.status_code == 302
+
+    again = runner.invoke(args=["users", "create", "--role", "officer", "--email", "boss@example.kz",
+                                "--name", "X"])
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+
+
+def test_users_create_with_prompted_password(app, runner):
+    password = "a long prompted passphrase"
+    result = runner.invoke(
+        args=["users", "create", "--role", "officer", "--email", "p@example.kz", "--name", "P",
+              "--password"],
+        input=f"{password}\n{password}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "shown once" not in result.output
+    login = app.test_client().post("/login", data={"email": "p@example.kz", "password": password})
+    assert login.status_code == 302
+
+
+def test_users_create_refuses_weak_password_and_entrepreneur_role(runner):
+    weak = runner.invoke(
+        args=["users", "create", "--role", "officer", "--email", "w@example.kz", "--name", "W", "--password"],
+        input="password1234\npassword1234\n",
+    )
+    assert weak.exit_code != 0 and "common" in weak.output
+    role = runner.invoke(args=["users", "create", "--role", "entrepreneur", "--email", "e@example.kz",
+                               "--name", "E"])
+    assert role.exit_code != 0
