@@ -14,3 +14,5 @@ graceful_timeout = 30
 accesslog = "-"
 # Do not log query strings: they may carry search terms about people.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# No runtime control socket in the home directory: manage the process with signals.
+control_socket_disable = True
