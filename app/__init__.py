@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from app import cli, errors, i18n, security
+from app import cli, database, errors, i18n, security, templating  # noqa: F401 (database: engine events)
 from app import config as config_module
 from app.accounts import guards, login
 from app.accounts.views import bp as accounts_bp
+from app.agreements import setup as agreements_setup
+from app.agreements.staff_views import bp as agreement_review_bp
+from app.agreements.views import bp as agreements_bp
 from app.businesses.views import bp as businesses_bp
+from app.documents.views import bp as documents_bp
 from app.extensions import csrf, db, limiter, migrate
 from app.public.views import bp as public_bp
 
@@ -42,10 +45,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, setup_mode: bool = 
         app.config.update(test_config)
     if setup_mode and not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.urandom(32).hex()  # never served: init only
-    config_module.finalize(app.config, app.instance_path)
+    config_module.finalize(app.config, app.instance_path, setup_mode=setup_mode)
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
+    agreements_setup.init_app(app, Path(app.config.get("PBI_AGREEMENTS_DIR") or Path(PROJECT_ROOT) / "agreements"))
     _register_blueprints(app)
     cli.init_app(app)
     return app
@@ -62,26 +66,13 @@ def _init_extensions(app: Flask) -> None:
     guards.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    templating.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(businesses_bp)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: WAL journal, enforced foreign keys, and a Unicode-aware lower()."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-    # SQLite's own lower() only folds ASCII; names here are Cyrillic.
-    dbapi_connection.create_function(
-        "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True
-    )
+    app.register_blueprint(agreements_bp)
+    app.register_blueprint(agreement_review_bp)
+    app.register_blueprint(documents_bp)

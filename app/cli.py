@@ -13,6 +13,10 @@ from flask_migrate import upgrade
 from app import demo
 from app.accounts import services as accounts
 from app.accounts.models import STAFF_ROLES, Role
+from app.agreements import cli as agreements_cli
+from app.config import ConfigError, apply_environment
+from app.documents import cli as documents_cli
+from app.documents.runtime import keystore
 from app.extensions import db
 
 CONFIG_TEMPLATE = '''\
@@ -23,17 +27,34 @@ SECRET_KEY = {secret!r}
 PBI_ENV = {env!r}
 '''
 
+KEY_CONFIG_TEMPLATE = '''
+# Development only: opens the department's keys in instance/keys/. In production, set
+# PBI_KEY_PASSPHRASE in the environment instead and keep it out of this folder.
+PBI_KEY_PASSPHRASE = {passphrase!r}
+'''
+
 
 def write_instance_config(instance_path: str, *, env: str) -> bool:
     """Write instance/config.py with a fresh secret unless it exists. True if written."""
     path = os.path.join(instance_path, "config.py")
     if os.path.exists(path):
         return False
-    os.makedirs(instance_path, exist_ok=True)
+    os.makedirs(instance_path, mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(CONFIG_TEMPLATE.format(secret=secrets.token_hex(32), env=env))
     return True
+
+
+def ensure_development_passphrase(app: Flask) -> None:
+    """In development, generate the key passphrase into instance/config.py once."""
+    if app.config.get("PBI_KEY_PASSPHRASE"):
+        return
+    passphrase = secrets.token_urlsafe(32)
+    with open(os.path.join(app.instance_path, "config.py"), "a", encoding="utf-8") as handle:
+        handle.write(KEY_CONFIG_TEMPLATE.format(passphrase=passphrase))
+    app.config["PBI_KEY_PASSPHRASE"] = passphrase
+    click.echo("Wrote a generated PBI_KEY_PASSPHRASE to instance/config.py (development).")
 
 
 def print_logins(logins: list[demo.DemoLogin]) -> None:
@@ -48,31 +69,37 @@ def print_logins(logins: list[demo.DemoLogin]) -> None:
               help="Write a production config (HTTPS cookies) and create no demo data.")
 def init_command(production: bool) -> None:
     """Set up this instance: config with a random secret, database, demo data. Idempotent."""
-    app = current_app
+    app = current_app._get_current_object()
     if write_instance_config(app.instance_path, env="production" if production else "development"):
         click.echo(f"Wrote {os.path.join(app.instance_path, 'config.py')} with a new SECRET_KEY.")
+        app.config.from_pyfile("config.py")
+        apply_environment(app.config, os.environ)  # the environment still wins
     else:
         click.echo("instance/config.py exists; kept.")
+    if app.config["PBI_ENV"] == "development":
+        ensure_development_passphrase(app)
     upgrade()
     click.echo("Database is up to date.")
+    try:
+        created = keystore().initialize()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Created the department's root CA and signing certificate in instance/keys/."
+               if created else "Department keys exist; kept.")
     if production:
         return
     if demo.exists():
         click.echo("Demo data exists; kept (`flask --app wsgi demo` recreates it).")
         print_logins(demo.logins())
         return
-    logins = demo.create()
-    db.session.commit()
-    print_logins(logins)
+    print_logins(demo.create())
 
 
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
     """Recreate the demo data (removes and re-adds only the demo records)."""
-    logins = demo.recreate()
-    db.session.commit()
-    print_logins(logins)
+    print_logins(demo.recreate())
 
 
 @click.group("users", cls=AppGroup)
@@ -118,3 +145,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(documents_cli.keys_group)
+    app.cli.add_command(documents_cli.documents_group)
+    app.cli.add_command(agreements_cli.agreements_group)
+    app.cli.add_command(agreements_cli.trust_group)

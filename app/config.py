@@ -64,6 +64,14 @@ class DefaultConfig:
     PBI_LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     PBI_REGISTER_LIMIT_PER_IP = "10 per hour"
 
+    # Documents: the passphrase that opens the department's private keys (instance/keys/)
+    # and the public address printed in QR codes and verification links.
+    PBI_KEY_PASSPHRASE: str | None = None
+    PBI_PUBLIC_URL = "http://127.0.0.1:8000"
+    PBI_VERIFY_LIMIT = "60 per minute"
+    PBI_VERIFY_MAX_BYTES = 20 * 1024 * 1024
+    PBI_AUTHORITY_MAX_BYTES = 10 * 1024 * 1024
+
     # argon2id cost (argon2-cffi defaults follow RFC 9106's second recommendation).
     PBI_ARGON2_TIME_COST = 3
     PBI_ARGON2_MEMORY_COST = 65536
@@ -83,6 +91,9 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "RATELIMIT_ENABLED": _as_bool,
     "PBI_ARGON2_TIME_COST": int,
     "PBI_ARGON2_MEMORY_COST": int,
+    "PBI_KEY_PASSPHRASE": str,
+    "PBI_PUBLIC_URL": str,
+    "PBI_VERIFY_LIMIT": str,
 }
 
 
@@ -116,7 +127,18 @@ def check_secret(config: dict[str, Any]) -> None:
         )
 
 
-def finalize(config: dict[str, Any], instance_path: str) -> None:
+def check_key_passphrase(config: dict[str, Any]) -> None:
+    """Production never runs without the passphrase of the department's keys."""
+    if config.get("TESTING") or config.get("PBI_ENV") != "production":
+        return
+    if len(config.get("PBI_KEY_PASSPHRASE") or "") < 16:
+        raise ConfigError(
+            "PBI_KEY_PASSPHRASE is missing or shorter than 16 characters: the department's "
+            "signing keys cannot be opened. Set it in the environment."
+        )
+
+
+def finalize(config: dict[str, Any], instance_path: str, *, setup_mode: bool = False) -> None:
     """Derive the settings that depend on others; validate."""
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(instance_path, "app.db")
@@ -129,3 +151,5 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
     # would be a remote shell.
     config["DEBUG"] = False
     check_secret(config)
+    if not setup_mode:
+        check_key_passphrase(config)

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.accounts import services as accounts
 from app.accounts.models import Role, User, UserSession
+from app.agreements import rendering
+from app.agreements import services as agreements
+from app.agreements.models import Agreement, AgreementEvent, AuthorityProof
 from app.businesses import services as businesses
 from app.businesses.identifiers import compute_check_digit
 from app.businesses.models import Association, Business, BusinessKind
+from app.documents import services as documents
+from app.documents.models import Document
 from app.extensions import db
 
 DEMO_DOMAIN = "demo.pbi.kz"
@@ -85,6 +90,14 @@ def exists() -> bool:
 
 def remove() -> None:
     numbers = _numbers()
+    association_ids = select(Association.id).where(Association.bin.in_(numbers))
+    agreement_ids = select(Agreement.id).where(Agreement.association_id.in_(association_ids))
+    db.session.execute(delete(Document).where(Document.subject_type == "agreement",
+                                              Document.subject_id.in_(agreement_ids)))
+    db.session.execute(delete(AgreementEvent).where(AgreementEvent.agreement_id.in_(agreement_ids)))
+    db.session.execute(update(Agreement).where(Agreement.id.in_(agreement_ids)).values(document_id=None))
+    db.session.execute(delete(Agreement).where(Agreement.id.in_(agreement_ids)))
+    db.session.execute(delete(AuthorityProof).where(AuthorityProof.association_id.in_(association_ids)))
     db.session.execute(delete(Business).where(Business.number.in_(numbers)))
     db.session.execute(delete(Association).where(Association.bin.in_(numbers)))
     demo_ids = select(User.id).where(User.email.like(f"%@{DEMO_DOMAIN}"))
@@ -102,7 +115,11 @@ def logins() -> list[DemoLogin]:
 
 
 def create() -> list[DemoLogin]:
-    """Create the demo records (the caller commits). Returns the logins to print."""
+    """Create and commit the demo records, agreements included. Returns the logins to print.
+
+    Needs the department keys (``init`` creates them first): the active agreement's
+    signed PDF is issued like any other.
+    """
     for key, role, name in STAFF:
         accounts.create_staff(
             email=f"{key}@{DEMO_DOMAIN}", role=role, full_name=name, password=DEMO_PASSWORD
@@ -123,9 +140,45 @@ def create() -> list[DemoLogin]:
             owners[owner], bin=bin, name_kk=name_kk, name_ru=name_ru, members_count=members,
             sectors=sectors, head_name=head, head_position=position,
         )
+    db.session.commit()
+    _create_agreements()
     return logins()
+
+
+# A minimal one-page PDF standing in for a scanned power of attorney.
+_DEMO_PROOF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _user(key: str) -> User:
+    return db.session.scalars(select(User).where(User.email == f"{key}@{DEMO_DOMAIN}")).one()
+
+
+def _create_agreements() -> None:
+    """One agreement in force (with its issued PDF) and one awaiting countersignature."""
+    officer, supervisor = _user("officer1"), _user("supervisor")
+    for owner_key, association_bin, countersign in (("aigerim", demo_associations()[0][1], True),
+                                                     ("bakhyt", demo_associations()[1][1], False)):
+        owner = _user(owner_key)
+        association = db.session.scalars(select(Association).where(Association.bin == association_bin)).one()
+        proof = agreements.submit_authority_proof(owner, association.id, _DEMO_PROOF, "доверенность.pdf")
+        agreements.decide_authority_proof(officer, proof.id, accept=True, reason=None)
+        agreement = agreements.start_agreement(owner, association.id)
+        db.session.commit()
+        agreements.ensure_draft_pdf(agreement.id, rendering.draft_html)
+        agreements.sign_with_password(agreement.id, owner, DEMO_PASSWORD)
+        db.session.commit()
+        if countersign:
+            agreement = agreements.countersign(agreement.id, supervisor)
+            db.session.commit()
+            documents.produce(agreement.document_id)
 
 
 def recreate() -> list[DemoLogin]:
     remove()
+    db.session.commit()
     return create()

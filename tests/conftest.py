@@ -12,6 +12,7 @@ from flask_babel import gettext
 from app import create_app
 from app.accounts import services as accounts
 from app.accounts.models import Role
+from app.documents.runtime import keystore
 from app.extensions import db
 
 PASSWORD = "correct horse battery staple"
@@ -30,6 +31,8 @@ def base_config(tmp_path) -> dict:
         "PBI_ARGON2_TIME_COST": 1,
         "PBI_ARGON2_MEMORY_COST": 1024,
         "PBI_ARGON2_PARALLELISM": 1,
+        "PBI_KEY_PASSPHRASE": "test key passphrase",
+        "PBI_PUBLIC_URL": "https://pbi.example.kz",
     }
 
 
@@ -47,6 +50,15 @@ def app(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def keys(app):
+    """The department's keys, created for this test's instance folder."""
+    with app.app_context():
+        store = keystore()
+        store.initialize()
+    return store
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ def production_config(tmp_path, **extra):
     config = base_config(tmp_path)
     config.pop("TESTING")
     config.pop("SECRET_KEY")
+    config["PBI_KEY_PASSPHRASE"] = "a passphrase for the keys"
     config.update(extra)
     return config
 
@@ -96,3 +97,12 @@ def test_unknown_environment_name_is_refused(tmp_path):
 
 def test_templates_come_from_top_level_folder(app):
     assert app.jinja_loader.searchpath[0].endswith("/templates")
+
+
+def test_production_refuses_to_start_without_key_passphrase(tmp_path):
+    config = production_config(tmp_path, SECRET_KEY="s" * 40)
+    del config["PBI_KEY_PASSPHRASE"]
+    with pytest.raises(ConfigError, match="PBI_KEY_PASSPHRASE"):
+        create_app(config)
+    development = create_app(config | {"PBI_ENV": "development"})
+    assert development.config["PBI_KEY_PASSPHRASE"] is None

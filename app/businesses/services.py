@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.businesses import identifiers
 from app.businesses.models import Association, Business, BusinessKind
 from app.businesses.reference import DISTRICTS, SECTORS, district_name, sector_name
+from app.database import like_pattern
 from app.extensions import db
 
 
@@ -166,16 +167,11 @@ def association_for(user: User, association_id: int) -> AssociationSummary:
     return _association_summary(association)
 
 
-def _like(query: str) -> str:
-    escaped = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_businesses(query: str = "", *, district: str | None = None, limit: int = 100):
     """Staff search by name, BIN/IIN or address; newest first."""
     stmt = select(Business).order_by(Business.created_at.desc(), Business.id.desc()).limit(limit)
     if query.strip():
-        pattern = _like(query)
+        pattern = like_pattern(query)
         stmt = stmt.where(or_(
             func.lower(Business.name).like(pattern, escape="\\"),
             Business.number.like(pattern, escape="\\"),
@@ -189,7 +185,7 @@ def search_businesses(query: str = "", *, district: str | None = None, limit: in
 def search_associations(query: str = "", *, limit: int = 100) -> list[AssociationSummary]:
     stmt = select(Association).order_by(Association.name_kk).limit(limit)
     if query.strip():
-        pattern = _like(query)
+        pattern = like_pattern(query)
         stmt = stmt.where(or_(
             func.lower(Association.name_kk).like(pattern, escape="\\"),
             func.lower(Association.name_ru).like(pattern, escape="\\"),

@@ -30,10 +30,38 @@ ACCESS = {
     "businesses.association_detail": {E},
     "businesses.staff_businesses": STAFF,
     "businesses.staff_associations": STAFF,
+    "agreements.association_home": {E},
+    "agreements.authority_upload": {E},
+    "agreements.agreement_start": {E},
+    "agreements.agreement_detail": {E},
+    "agreements.agreement_draft_pdf": {E},
+    "agreements.agreement_pdf": {E},
+    "agreements.sign_password": {E},
+    "agreements.sign_cms": {E},
+    "agreements.registry": EVERYONE,
+    "agreements.registry_entry": EVERYONE,
+    "agreement_review.agreements": STAFF,
+    "agreement_review.detail": STAFF,
+    "agreement_review.accept_signature": STAFF,
+    "agreement_review.return_to_draft": {S, A},
+    "agreement_review.countersign": {S, A},
+    "agreement_review.terminate": {S, A},
+    "agreement_review.draft_pdf": STAFF,
+    "agreement_review.agreement_pdf": STAFF,
+    "agreement_review.signature_file": STAFF,
+    "agreement_review.proofs": STAFF,
+    "agreement_review.proof_file": STAFF,
+    "agreement_review.proof_decide": STAFF,
+    "documents.verify": EVERYONE,
+    "documents.verify_upload": EVERYONE,
+    "documents.root_certificate": EVERYONE,
+    "documents.api_verify": EVERYONE,
+    "documents.api_verify_number": EVERYONE,
 }
 
 SAMPLE_ARGS = {"filename": "css/site.css", "user_id": 999999, "business_id": 999999,
-               "association_id": 999999}
+               "association_id": 999999, "agreement_id": 999999, "proof_id": 999999,
+               "number": "PBI-A-2026-9999"}
 
 
 def test_every_route_is_classified(app):
@@ -54,7 +82,7 @@ def _requests(app):
 
 
 @pytest.mark.parametrize("who", [ANON, E, OF, S, A], ids=str)
-def test_route_role_matrix(app, client, signed_in, who):
+def test_route_role_matrix(app, client, signed_in, keys, who):
     if who != ANON:
         signed_in(who)
     for endpoint, method, url in _requests(app):
@@ -62,6 +90,7 @@ def test_route_role_matrix(app, client, signed_in, who):
             continue  # would end the session for the rest of the loop; checked below
         response = client.open(url, method=method)
         location = response.headers.get("Location", "")
+        assert response.status_code < 500, (who, endpoint, response.status_code)
         if who in ACCESS[endpoint]:
             assert response.status_code not in (401, 403), (who, endpoint)
             assert not location.startswith("/login"), (who, endpoint)

@@ -1,0 +1,1 @@
+"""Bilateral agreements between the department and business associations."""

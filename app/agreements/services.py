@@ -1,0 +1,407 @@
+"""Agreement rules: the lifecycle state machine, signing, countersigning, the registry.
+
+Lifecycle (all transitions go through :func:`_apply`, the only place that changes
+``status``)::
+
+    draft --sign--> signed_by_association --countersign--> active --expire--> expired
+      ^                     |                                  \\--terminate--> terminated
+      \\------return---------/
+
+Operations flush and never commit, except the two that produce PDFs
+(:func:`ensure_draft_pdf` and, through ``documents.produce``, the final document), which
+run after the caller's commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from cryptography import x509
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.accounts import passwords
+from app.accounts.models import Role, User
+from app.accounts.services import hasher
+from app.agreements import cms
+from app.agreements.models import (
+    Agreement,
+    AgreementEvent,
+    AgreementStatus,
+    AuthorityProof,
+    ProofStatus,
+    SignatureMethod,
+    TrustAnchor,
+)
+from app.agreements.texts import AgreementText, latest_published
+from app.businesses.models import Association
+from app.documents import services as documents
+from app.documents.models import DocumentKind
+from app.documents.pdf import render_pdf
+from app.documents.runtime import file_store
+from app.extensions import db
+from app.numbering import next_number
+from app.timeutil import add_months, local_today, utcnow
+from app.uploads import display_name, sniff
+
+STANDARD_TEXT = "pbi-standard"
+OPEN_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED_BY_ASSOCIATION, AgreementStatus.ACTIVE)
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+OFFICERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+
+
+class AgreementError(Exception):
+    pass
+
+
+class IllegalTransition(AgreementError):
+    def __init__(self, action: str, status: str) -> None:
+        super().__init__(f"{action} is not allowed from {status}")
+        self.action, self.status = action, status
+
+
+class NotAllowed(AgreementError):
+    """The actor's role or relation to the association does not allow this."""
+
+
+class AuthorityNotVerified(AgreementError):
+    pass
+
+
+class OpenAgreementExists(AgreementError):
+    pass
+
+
+class WrongPassword(AgreementError):
+    pass
+
+
+class ReasonRequired(AgreementError):
+    pass
+
+
+class SignatureRejected(AgreementError):
+    def __init__(self, problem: cms.CmsProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+class SignatureNeedsAcceptance(AgreementError):
+    """An untrusted CMS signature must be accepted by an officer before countersigning."""
+
+
+class BadUpload(AgreementError):
+    def __init__(self, problem: str) -> None:  # "type" | "size" | "empty"
+        super().__init__(problem)
+        self.problem = problem
+
+
+class NotFound(AgreementError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[AgreementStatus]
+    target: AgreementStatus
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "sign": Transition(frozenset({AgreementStatus.DRAFT}), AgreementStatus.SIGNED_BY_ASSOCIATION),
+    "return": Transition(frozenset({AgreementStatus.SIGNED_BY_ASSOCIATION}), AgreementStatus.DRAFT),
+    "countersign": Transition(frozenset({AgreementStatus.SIGNED_BY_ASSOCIATION}), AgreementStatus.ACTIVE),
+    "expire": Transition(frozenset({AgreementStatus.ACTIVE}), AgreementStatus.EXPIRED),
+    "terminate": Transition(frozenset({AgreementStatus.ACTIVE}), AgreementStatus.TERMINATED),
+}
+
+
+def allowed_actions(status: str) -> set[str]:
+    return {name for name, rule in TRANSITIONS.items() if AgreementStatus(status) in rule.sources}
+
+
+def _check(agreement: Agreement, action: str) -> None:
+    if AgreementStatus(agreement.status) not in TRANSITIONS[action].sources:
+        raise IllegalTransition(action, agreement.status)
+
+
+def _apply(agreement: Agreement, action: str, actor: User | None, comment: str | None = None) -> None:
+    _check(agreement, action)
+    rule = TRANSITIONS[action]
+    current = AgreementStatus(agreement.status)
+    db.session.add(AgreementEvent(
+        agreement_id=agreement.id, actor_id=actor.id if actor else None, action=action,
+        from_status=current.value, to_status=rule.target.value, comment=comment,
+    ))
+    agreement.status = rule.target.value
+
+
+def _require_role(actor: User, roles: frozenset[Role]) -> None:
+    if Role(actor.role) not in roles:
+        raise NotAllowed(actor.role)
+
+
+# --- texts ---------------------------------------------------------------------------
+
+def texts() -> dict:
+    return current_app.extensions["pbi_agreement_texts"]
+
+
+def text_of(agreement: Agreement) -> AgreementText:
+    return texts()[(agreement.text_slug, agreement.text_version)]
+
+
+# --- associations and authority --------------------------------------------------------
+
+def get_agreement(agreement_id: int) -> Agreement:
+    agreement = db.session.get(Agreement, agreement_id)
+    if agreement is None:
+        raise NotFound(agreement_id)
+    return agreement
+
+
+def is_representative(user: User, association_id: int) -> bool:
+    association = db.session.get(Association, association_id)
+    return association is not None and any(r.id == user.id for r in association.representatives)
+
+
+def _require_representative(user: User, association_id: int) -> None:
+    if not is_representative(user, association_id):
+        raise NotAllowed("not a representative of this association")
+
+
+def authority_verified(association_id: int, user_id: int) -> bool:
+    """Has an officer accepted this representative's authority for this association?"""
+    return db.session.scalar(
+        select(AuthorityProof.id).where(
+            AuthorityProof.association_id == association_id,
+            AuthorityProof.representative_id == user_id,
+            AuthorityProof.status == ProofStatus.ACCEPTED.value,
+        )
+    ) is not None
+
+
+def submit_authority_proof(user: User, association_id: int, data: bytes, file_name: str) -> AuthorityProof:
+    _require_representative(user, association_id)
+    if not data:
+        raise BadUpload("empty")
+    if len(data) > current_app.config["PBI_AUTHORITY_MAX_BYTES"]:
+        raise BadUpload("size")
+    kind = sniff(data)
+    if kind is None:
+        raise BadUpload("type")
+    proof = AuthorityProof(
+        association_id=association_id, representative_id=user.id, file_sha256=file_store().put(data),
+        file_type=kind, file_name=display_name(file_name),
+    )
+    db.session.add(proof)
+    db.session.flush()
+    return proof
+
+
+def decide_authority_proof(officer: User, proof_id: int, *, accept: bool, reason: str | None) -> AuthorityProof:
+    _require_role(officer, OFFICERS)
+    proof = db.session.get(AuthorityProof, proof_id)
+    if proof is None:
+        raise NotFound(proof_id)
+    if proof.status != ProofStatus.PENDING.value:
+        raise IllegalTransition("decide", proof.status)
+    if not accept and not (reason or "").strip():
+        raise ReasonRequired()
+    proof.status = (ProofStatus.ACCEPTED if accept else ProofStatus.REFUSED).value
+    proof.reviewed_by_id, proof.reviewed_at = officer.id, utcnow()
+    proof.reason = (reason or "").strip() or None
+    db.session.flush()
+    return proof
+
+
+# --- drafting and signing --------------------------------------------------------------
+
+def start_agreement(user: User, association_id: int) -> Agreement:
+    """A new draft of the current standard text; one open agreement per association."""
+    _require_representative(user, association_id)
+    open_one = db.session.scalar(select(Agreement.id).where(
+        Agreement.association_id == association_id,
+        Agreement.status.in_([s.value for s in OPEN_STATUSES]),
+    ))
+    if open_one is not None:
+        raise OpenAgreementExists(open_one)
+    text = latest_published(texts(), STANDARD_TEXT)
+    agreement = Agreement(
+        association_id=association_id, text_slug=text.slug, text_version=text.version,
+        text_sha256=text.sha256, created_by_id=user.id,
+    )
+    db.session.add(agreement)
+    db.session.flush()
+    return agreement
+
+
+def ensure_draft_pdf(agreement_id: int, render_html) -> bytes:
+    """The PDF the association signs: made once, stored, and then always the same bytes.
+
+    ``render_html(agreement_id) -> str`` builds the HTML. Commits (call after the
+    caller's commit): the PDF is rendered outside a transaction.
+    """
+    agreement = get_agreement(agreement_id)
+    if agreement.draft_pdf_sha256 is None:
+        html = render_html(agreement_id)
+        db.session.commit()
+        digest = file_store().put(render_pdf(html, asset_dir=documents.ASSETS))
+        db.session.execute(
+            update(Agreement)
+            .where(Agreement.id == agreement_id, Agreement.draft_pdf_sha256.is_(None))
+            .values(draft_pdf_sha256=digest)
+        )
+        db.session.commit()
+        db.session.refresh(agreement)
+    return file_store().get(agreement.draft_pdf_sha256)
+
+
+def _before_signing(agreement: Agreement, user: User) -> None:
+    _require_representative(user, agreement.association_id)
+    if AgreementStatus(agreement.status) is not AgreementStatus.DRAFT:
+        raise IllegalTransition("sign", agreement.status)
+    if not authority_verified(agreement.association_id, user.id):
+        raise AuthorityNotVerified()
+    if agreement.draft_pdf_sha256 is None:
+        raise AgreementError("the agreement PDF has not been prepared for review")
+
+
+def _clear_signature(agreement: Agreement) -> None:
+    for field in ("signed_by_id", "signed_at", "signature_method", "signed_pdf_sha256",
+                  "cms_signature_sha256", "cms_signer_subject", "cms_signer_fingerprint",
+                  "cms_trusted", "cms_accepted_by_id", "cms_accepted_at"):
+        setattr(agreement, field, None)
+
+
+def sign_with_password(agreement_id: int, user: User, password: str) -> Agreement:
+    """Click-to-sign: the representative re-enters their password (step-up)."""
+    agreement = get_agreement(agreement_id)
+    _before_signing(agreement, user)
+    if not passwords.verify(hasher(), user.password_hash, password or ""):
+        raise WrongPassword()
+    _apply(agreement, "sign", user)
+    agreement.signed_by_id, agreement.signed_at = user.id, utcnow()
+    agreement.signature_method = SignatureMethod.PASSWORD.value
+    agreement.signed_pdf_sha256 = agreement.draft_pdf_sha256
+    db.session.flush()
+    return agreement
+
+
+def trust_anchor_certificates() -> list[x509.Certificate]:
+    return [x509.load_pem_x509_certificate(pem.encode()) for pem in
+            db.session.scalars(select(TrustAnchor.certificate_pem))]
+
+
+def sign_with_cms(agreement_id: int, user: User, signature: bytes) -> Agreement:
+    """Sign by uploading a detached CMS signature over the exact agreement PDF."""
+    agreement = get_agreement(agreement_id)
+    _before_signing(agreement, user)
+    pdf = file_store().get(agreement.draft_pdf_sha256)
+    try:
+        signer = cms.verify_detached(signature, pdf, trust_anchor_certificates())
+    except cms.CmsSignatureError as exc:
+        raise SignatureRejected(exc.problem) from exc
+    _apply(agreement, "sign", user)
+    agreement.signed_by_id, agreement.signed_at = user.id, utcnow()
+    agreement.signature_method = SignatureMethod.CMS.value
+    agreement.signed_pdf_sha256 = agreement.draft_pdf_sha256
+    agreement.cms_signature_sha256 = file_store().put(signature)
+    agreement.cms_signer_subject = signer.subject
+    agreement.cms_signer_fingerprint = signer.fingerprint_sha256
+    agreement.cms_trusted = signer.trusted
+    db.session.flush()
+    return agreement
+
+
+def accept_untrusted_signature(agreement_id: int, officer: User) -> Agreement:
+    _require_role(officer, OFFICERS)
+    agreement = get_agreement(agreement_id)
+    if (AgreementStatus(agreement.status) is not AgreementStatus.SIGNED_BY_ASSOCIATION
+            or agreement.signature_method != SignatureMethod.CMS.value or agreement.cms_trusted):
+        raise IllegalTransition("accept_signature", agreement.status)
+    agreement.cms_accepted_by_id, agreement.cms_accepted_at = officer.id, utcnow()
+    db.session.add(AgreementEvent(
+        agreement_id=agreement.id, actor_id=officer.id, action="accept_signature",
+        from_status=agreement.status, to_status=agreement.status,
+        comment=agreement.cms_signer_subject,
+    ))
+    db.session.flush()
+    return agreement
+
+
+def needs_signature_acceptance(agreement: Agreement) -> bool:
+    return (agreement.signature_method == SignatureMethod.CMS.value and not agreement.cms_trusted
+            and agreement.cms_accepted_by_id is None)
+
+
+# --- the department's side -------------------------------------------------------------
+
+def return_to_draft(agreement_id: int, supervisor: User, comment: str) -> Agreement:
+    _require_role(supervisor, SUPERVISORS)
+    if not (comment or "").strip():
+        raise ReasonRequired()
+    agreement = get_agreement(agreement_id)
+    _apply(agreement, "return", supervisor, comment.strip())
+    agreement.return_comment = comment.strip()
+    _clear_signature(agreement)
+    db.session.flush()
+    return agreement
+
+
+def countersign(agreement_id: int, supervisor: User) -> Agreement:
+    """Activate: number, validity, and the final document reserved (produce it after commit)."""
+    _require_role(supervisor, SUPERVISORS)
+    agreement = get_agreement(agreement_id)
+    _check(agreement, "countersign")
+    if needs_signature_acceptance(agreement):
+        raise SignatureNeedsAcceptance()
+    today = local_today()
+    agreement.number = next_number("agreement", today.year)
+    _apply(agreement, "countersign", supervisor)
+    agreement.countersigned_by_id, agreement.countersigned_at = supervisor.id, utcnow()
+    agreement.valid_from = today
+    agreement.valid_until = add_months(today, text_of(agreement).term_months)
+    document = documents.reserve(
+        kind=DocumentKind.AGREEMENT, subject_type="agreement", subject_id=agreement.id,
+        subject_number=agreement.number, issue_key=f"agreement:{agreement.id}",
+    )
+    db.session.flush()
+    agreement.document_id = document.id
+    return agreement
+
+
+def terminate(agreement_id: int, supervisor: User, reason: str) -> Agreement:
+    _require_role(supervisor, SUPERVISORS)
+    if not (reason or "").strip():
+        raise ReasonRequired()
+    agreement = get_agreement(agreement_id)
+    _apply(agreement, "terminate", supervisor, reason.strip())
+    agreement.termination_reason, agreement.ended_at = reason.strip(), utcnow()
+    db.session.flush()
+    return agreement
+
+
+def expire_due(today: date | None = None) -> list[str]:
+    """Move active agreements whose term has ended to ``expired``; returns their numbers."""
+    today = today or local_today()
+    due = db.session.scalars(select(Agreement).where(
+        Agreement.status == AgreementStatus.ACTIVE.value, Agreement.valid_until < today,
+    )).all()
+    for agreement in due:
+        _apply(agreement, "expire", None, None)
+        agreement.ended_at = utcnow()
+    db.session.flush()
+    return [a.number for a in due]
+
+
+def public_status(agreement_id: int) -> str:
+    agreement = db.session.get(Agreement, agreement_id)
+    return agreement.status if agreement else "unknown"
+
+
+def events_of(agreement_id: int) -> list[AgreementEvent]:
+    return list(db.session.scalars(
+        select(AgreementEvent).where(AgreementEvent.agreement_id == agreement_id)
+        .order_by(AgreementEvent.at, AgreementEvent.id)
+    ))

@@ -1,0 +1,1 @@
+"""Signed documents: keys, PDF rendering, PAdES signing, encrypted storage, the registry."""

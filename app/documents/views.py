@@ -1,0 +1,128 @@
+"""Public verification of documents: the page, the root certificate, and the JSON API."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.serialization import Encoding
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from app.accounts.guards import public
+from app.documents import services
+from app.documents.forms import VerifyUploadForm
+from app.documents.runtime import keystore
+from app.extensions import csrf, limiter
+from app.timeutil import to_local
+from app.uploads import read_limited
+
+bp = Blueprint("documents", __name__)
+
+
+def _verify_limit() -> str:
+    return current_app.config["PBI_VERIFY_LIMIT"]
+
+
+def reason_message(reason: str | None) -> str:
+    return {
+        None: _("The document is authentic: signed by the department, unchanged, and registered."),
+        "not_pdf": _("The file is not a PDF document."),
+        "no_signature": _("The document carries no electronic signature."),
+        "signature_invalid": _(
+            "The signature does not match the document: it was changed or the signature is damaged."
+        ),
+        "modified_after_signing": _("The document was changed after it was signed."),
+        "untrusted_signer": _("The signature was not made by the department's certificate."),
+        "not_registered": _("The signature is the department's, but this document is not in the registry."),
+        "not_found": _("No document with this number and code was found. Check both and try again."),
+        "no_file": _("Attach the PDF document to check."),
+        "too_large": _("The file is too large to be one of our documents."),
+    }.get(reason, _("The document could not be verified."))
+
+
+def kind_label(kind: str) -> str:
+    return {
+        "agreement": _("Agreement"),
+        "complaint_receipt": _("Receipt of acceptance of a complaint"),
+        "decision": _("Decision letter"),
+    }.get(kind, kind)
+
+
+def _payload(valid: bool, reason: str | None, record: services.PublicRecord | None) -> dict:
+    return {
+        "valid": valid,
+        "number": record.number if record else None,
+        "kind": record.kind if record else None,
+        "issued_at": to_local(record.issued_at).isoformat() if record and record.issued_at else None,
+        "subject_number": record.subject_number if record else None,
+        "subject_status": record.subject_status if record else None,
+        "sha256": record.sha256 if record else None,
+        "reason": reason,
+        "message": reason_message(reason),
+    }
+
+
+def _uploaded_document(field: str = "document") -> tuple[bytes | None, str | None]:
+    upload = request.files.get(field)
+    if upload is None:
+        return None, "no_file"
+    data = read_limited(upload.stream, current_app.config["PBI_VERIFY_MAX_BYTES"])
+    if data is None:
+        return None, "too_large"
+    return data, None
+
+
+@bp.route("/verify")
+@public
+def verify():
+    number, code = request.args.get("number", "")[:40], request.args.get("code", "")[:40]
+    result = None
+    if number or code:
+        record = services.find_public(number, code)
+        result = _payload(record is not None, None if record else "not_found", record)
+    return render_template("documents/verify.html", number=number, code=code, result=result,
+                           form=VerifyUploadForm())
+
+
+@bp.route("/verify/upload", methods=["POST"])
+@public
+@limiter.limit(_verify_limit)
+def verify_upload():
+    form = VerifyUploadForm()  # CSRF is checked globally before this runs
+    data, problem = _uploaded_document()
+    if problem:
+        result, status = _payload(False, problem, None), 400
+    else:
+        verdict = services.verify_upload(data)
+        result, status = _payload(verdict.valid, verdict.reason, verdict.record), 200
+    return render_template("documents/verify.html", number="", code="", result=result, form=form), status
+
+
+@bp.route("/verify/root.pem")
+@public
+def root_certificate():
+    pem = keystore().root_certificate().public_bytes(Encoding.PEM)
+    response = Response(pem, mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = 'attachment; filename="pbi-root-ca.pem"'
+    return response
+
+
+@bp.route("/api/v1/verify", methods=["POST"])
+@public
+@csrf.exempt
+@limiter.limit(_verify_limit)
+def api_verify():
+    """``multipart/form-data`` with the PDF in the field ``document``."""
+    data, problem = _uploaded_document()
+    if problem:
+        return jsonify(_payload(False, problem, None)), 400
+    verdict = services.verify_upload(data)
+    return jsonify(_payload(verdict.valid, verdict.reason, verdict.record))
+
+
+@bp.route("/api/v1/verify/<number>")
+@public
+@limiter.limit(_verify_limit)
+def api_verify_number(number: str):
+    record = services.find_public(number[:40], request.args.get("code", "")[:40])
+    if record is None:
+        return jsonify(_payload(False, "not_found", None)), 404
+    return jsonify(_payload(True, None, record))

@@ -1,0 +1,94 @@
+"""Fixtures for agreement tests: an association with a verified representative, staff."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+
+from app.accounts.models import Role
+from app.accounts.services import find_by_email
+from app.agreements import rendering, services
+from app.businesses import services as businesses
+from app.businesses.identifiers import compute_check_digit
+from app.demo import with_check_digit
+from app.documents import services as documents
+from app.documents.runtime import file_store
+from app.extensions import db
+from tests.conftest import add_user
+
+_serial = itertools.count(100)
+
+PROOF_PDF = b"%PDF-1.4\n% a scanned power of attorney\n%%EOF\n"
+
+
+@dataclass
+class Parties:
+    """E-mails and ids of everyone an agreement involves."""
+
+    representative: str
+    officer: str
+    supervisor: str
+    association_id: int
+
+    def user(self, which: str):
+        return find_by_email(getattr(self, which))
+
+
+def _next_bin() -> tuple[int, str]:
+    while True:  # some prefixes have no check digit; take the next one
+        serial = next(_serial)
+        if compute_check_digit(f"1203400{serial:04d}") is not None:
+            return serial, with_check_digit(f"1203400{serial:04d}")
+
+
+def make_association(app, *, verified: bool = True, name: str | None = None) -> Parties:
+    serial, bin = _next_bin()
+    representative = add_user(app)
+    officer, supervisor = add_user(app, Role.OFFICER), add_user(app, Role.SUPERVISOR)
+    with app.app_context():
+        owner = find_by_email(representative)
+        association = businesses.register_association(
+            owner, bin=bin, name_kk=name or f"Қауымдастық {serial}",
+            name_ru=name or f"Ассоциация {serial}", members_count=10, sectors=["trade"],
+            head_name="Басшы Басшыұлы", head_position="Төраға",
+        )
+        db.session.flush()
+        if verified:
+            proof = services.submit_authority_proof(owner, association.id, PROOF_PDF, "proof.pdf")
+            services.decide_authority_proof(find_by_email(officer), proof.id, accept=True, reason=None)
+        db.session.commit()
+        return Parties(representative, officer, supervisor, association.id)
+
+
+def signed_agreement(app, parties: Parties, *, render: bool = True) -> int:
+    """A draft prepared and signed with the password; returns the agreement id.
+
+    ``render=False`` stores a stand-in draft PDF instead of rendering one (for speed,
+    where the PDF's content does not matter).
+    """
+    with app.app_context():
+        agreement = services.start_agreement(parties.user("representative"), parties.association_id)
+        db.session.commit()
+        if render:
+            services.ensure_draft_pdf(agreement.id, rendering.draft_html)
+        else:
+            agreement.draft_pdf_sha256 = file_store().put(PROOF_PDF + str(agreement.id).encode())
+        services.sign_with_password(agreement.id, parties.user("representative"), "correct horse battery staple")
+        db.session.commit()
+        return agreement.id
+
+
+def active_agreement(app, parties: Parties) -> int:
+    agreement_id = signed_agreement(app, parties)
+    with app.app_context():
+        agreement = services.countersign(agreement_id, parties.user("supervisor"))
+        db.session.commit()
+        documents.produce(agreement.document_id)
+    return agreement_id
+
+
+@pytest.fixture
+def parties(app, keys) -> Parties:
+    return make_association(app)
