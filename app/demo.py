@@ -92,10 +92,10 @@ def remove() -> None:
     numbers = _numbers()
     association_ids = select(Association.id).where(Association.bin.in_(numbers))
     agreement_ids = select(Agreement.id).where(Agreement.association_id.in_(association_ids))
+    db.session.execute(update(Agreement).where(Agreement.id.in_(agreement_ids)).values(document_id=None))
     db.session.execute(delete(Document).where(Document.subject_type == "agreement",
                                               Document.subject_id.in_(agreement_ids)))
     db.session.execute(delete(AgreementEvent).where(AgreementEvent.agreement_id.in_(agreement_ids)))
-    db.session.execute(update(Agreement).where(Agreement.id.in_(agreement_ids)).values(document_id=None))
     db.session.execute(delete(Agreement).where(Agreement.id.in_(agreement_ids)))
     db.session.execute(delete(AuthorityProof).where(AuthorityProof.association_id.in_(association_ids)))
     db.session.execute(delete(Business).where(Business.number.in_(numbers)))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.documents.storage import StoredFileCorrupted
 from app.extensions import db
 
 
@@ -67,7 +68,16 @@ def handle_unexpected(error: Exception):
     return render_error(500, title, message)
 
 
+def handle_storage_integrity(error: StoredFileCorrupted):
+    """A stored file failed authentication: never serve it; make noise in the log."""
+    db.session.rollback()
+    current_app.logger.critical("stored file failed its integrity check: %s", error)
+    title, message = _texts(500)
+    return render_error(500, title, message)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(StoredFileCorrupted, handle_storage_integrity)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected)

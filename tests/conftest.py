@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -10,13 +9,10 @@ from flask import session
 from flask_babel import gettext
 
 from app import create_app
-from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.documents.runtime import keystore
 from app.extensions import db
-
-PASSWORD = "correct horse battery staple"
-_counter = itertools.count(1)
+from tests.factories import PASSWORD, Parties, add_user, make_association
 
 
 def base_config(tmp_path) -> dict:
@@ -62,6 +58,12 @@ def keys(app):
 
 
 @pytest.fixture
+def parties(app, keys) -> Parties:
+    """An association whose representative's authority an officer has confirmed."""
+    return make_association(app)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -69,26 +71,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-def add_user(app, role: Role | str = Role.ENTREPRENEUR, *, email: str | None = None,
-             password: str = PASSWORD, active: bool = True, locale: str = "kk") -> str:
-    """Create a user of ``role`` through the services; return its e-mail address."""
-    role = Role(role)
-    email = email or f"{role.value}{next(_counter)}@example.kz"
-    with app.app_context():
-        if role is Role.ENTREPRENEUR:
-            user = accounts.register_entrepreneur(
-                email=email, password=password, full_name="Test User", phone="+77011234567",
-                iin=None, locale=locale,
-            )
-        else:
-            user, _ = accounts.create_staff(
-                email=email, role=role, full_name="Staff User", password=password, locale=locale
-            )
-        user.active = active
-        db.session.commit()
-    return email
 
 
 @pytest.fixture

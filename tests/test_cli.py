@@ -11,10 +11,16 @@ from sqlalchemy import func, select
 from app import create_app, demo
 from app.accounts import services as accounts
 from app.accounts.models import User
+from app.agreements.models import Agreement
 from app.businesses import identifiers
 from app.businesses.models import Association, Business
+from app.documents import services as documents
+from app.documents.models import Document
+from app.documents.runtime import keystore
 from app.extensions import db
+from app.timeutil import utcnow
 from tests.conftest import base_config
+from tests.tools import assert_signed_whole_and_valid
 
 ROOT = Path(__file__).parent.parent
 
@@ -36,12 +42,19 @@ def test_init_is_idempotent_and_sets_up_everything(tmp_path):
     assert "SECRET_KEY" in config.read_text()
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert "admin@demo.pbi.kz" in first.stdout and demo.DEMO_PASSWORD in first.stdout
+    assert "PBI_KEY_PASSPHRASE" in config.read_text()
+    assert (instance / "keys").is_dir()
     secret = config.read_text()
 
     second = run_flask(instance, "init")
     assert second.returncode == 0, second.stderr
     assert config.read_text() == secret  # the secret is kept
     assert "admin@demo.pbi.kz" in second.stdout
+
+    exported = tmp_path / "agreement.pdf"
+    export = run_flask(instance, "documents", "export", "PBI-D-" + str(utcnow().year) + "-000001", str(exported))
+    assert export.returncode == 0, export.stderr
+    assert_signed_whole_and_valid(exported)
 
     app = create_app({"INSTANCE_PATH": str(instance)})
     with app.app_context():
@@ -64,11 +77,15 @@ def test_demo_data_is_valid_and_recreated(tmp_path):
     app = create_app(base_config(tmp_path))
     with app.app_context():
         db.create_all()
+        keystore().initialize()
         demo.create()
-        db.session.commit()
         demo.recreate()
-        db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(User)) == 7
+        statuses = sorted(db.session.scalars(select(Agreement.status)))
+        assert statuses == ["active", "signed_by_association"]
+        active = db.session.scalars(select(Agreement).where(Agreement.status == "active")).one()
+        document = db.session.get(Document, active.document_id)
+        assert documents.verify_upload(documents.pdf_bytes(document)).valid
         for number in db.session.scalars(select(Business.number)):
             assert identifiers.is_valid_bin(number) or identifiers.is_valid_iin(number)
         for number in db.session.scalars(select(Association.bin)):

@@ -36,7 +36,7 @@ class _AssetOnlyFetcher(URLFetcher):
     """A WeasyPrint fetcher that serves ``data:`` URIs and files under one folder, nothing else."""
 
     def __init__(self, asset_dir: Path) -> None:
-        # allowed_protocols is a second fence; fetch() below never opens anything but files.
+        # The parent's fetch() is only used for data: URIs; allowed_protocols fences it anyway.
         super().__init__(allowed_protocols=(_DATA_SCHEME, _FILE_SCHEME), allow_redirects=False)
         self.asset_dir = Path(asset_dir).resolve(strict=True)
         if not self.asset_dir.is_dir():

@@ -17,11 +17,15 @@ Chain validity is judged at the signing time the signature claims (``/M`` or the
 signing-time attribute), so documents signed with an older, rotated-out certificate stay
 verifiable; a claimed time in the future is not trusted. Without a claimed time, now is used.
 
-``check_signed_pdf`` never raises on hostile input: parser failures become a reason.
+``check_signed_pdf`` never raises on hostile input: parser failures become a reason. A file
+that does not parse but still holds a signature whose signed bytes no longer verify (say, a
+flipped byte broke the catalog) is SIGNATURE_INVALID rather than NOT_PDF. The check is
+synchronous (pyHanko runs its own event loop): do not call it from a running asyncio loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -30,13 +34,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
+from pyhanko.sign.validation import (
+    EmbeddedPdfSignature,
+    async_validate_detached_cms,
+    validate_pdf_signature,
+)
 from pyhanko_certvalidator import ValidationContext
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -45,10 +54,12 @@ _ACCEPTED_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
 _ACCEPTED_SUBFILTERS = frozenset({"/ETSI.CAdES.detached", "/adbe.pkcs7.detached"})
 _HEX_RE = re.compile(rb"<[0-9A-Fa-f]*>")
 _BYTE_RANGE_RE = re.compile(rb"/ByteRange\s*\[\s*0\s+(\d{1,10})\s+(\d{1,10})\s+(\d{1,10})\s*\]")
-_MAX_SALVAGE = 3  # byte ranges tried when the whole file does not parse
+_MAX_RAW_SIGNATURES = 3  # byte ranges tried when the whole file does not parse
 
 
 class Reason(StrEnum):
+    """Why a document failed; members are in the order the checks run."""
+
     NOT_PDF = "not_pdf"
     NO_SIGNATURE = "no_signature"
     SIGNATURE_INVALID = "signature_invalid"
@@ -58,11 +69,13 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class PdfCheck:
-    ok: bool
-    reason: Reason | None
-    sha256: str
-    signer_fingerprint: str | None
-    signed_at: dt.datetime | None
+    """Outcome of :func:`check_signed_pdf`."""
+
+    ok: bool  # True only if every check passed
+    reason: Reason | None  # the first failing check; None when ok
+    sha256: str  # of the whole uploaded bytes
+    signer_fingerprint: str | None  # SHA-256 of the signer certificate (DER), if it verified
+    signed_at: dt.datetime | None  # signing time claimed in the signature, UTC
 
 
 class _Failed(Exception):
@@ -186,7 +199,8 @@ def _evaluate(
     verified: list[_Verified] = []
     try:
         reader = _open(data)
-        found = [_verify(reader, name, sig_field, roots, now) for name, sig_field in _signature_fields(reader)]
+        fields = _signature_fields(reader)
+        found = [_verify(reader, name, sig_field, roots, now) for name, sig_field in fields]
         verified = sorted(
             (item for item in found if item is not None), key=lambda item: item.embedded.signed_revision
         )
@@ -203,14 +217,47 @@ def _evaluate(
     return None, verified[0]
 
 
-def _salvage(data: bytes, roots: list[asn1_x509.Certificate], now: dt.datetime) -> _Verified | None:
-    """A file that does not parse may be a signed PDF with junk appended (which can hide the
-    trailer from the parser). Try the prefixes that signature byte ranges claim to cover."""
-    ends = {int(m[2]) + int(m[3]) for m in _BYTE_RANGE_RE.finditer(data)}
-    for end in sorted((end for end in ends if 0 < end < len(data)), reverse=True)[:_MAX_SALVAGE]:
-        reason, first = _evaluate(data[:end], roots, now)
-        if first is not None and reason in (None, Reason.MODIFIED_AFTER_SIGNING, Reason.UNTRUSTED_SIGNER):
-            return first
+def _raw_cms_intact(data: bytes, first_len: int, second_start: int, second_len: int) -> bool:
+    """Does the hex CMS blob between the two ranges verify over them? (No PDF parsing.)"""
+    hex_digits = data[first_len + 1 : second_start - 1]
+    if len(hex_digits) % 2:
+        hex_digits += b"0"  # PDF: an odd final hex digit is followed by an implicit 0
+    try:
+        signed_data = cms.ContentInfo.load(bytes.fromhex(hex_digits.decode("ascii")))["content"]
+        status = asyncio.run(async_validate_detached_cms(
+            data[:first_len] + data[second_start : second_start + second_len],
+            signed_data,
+            signer_validation_context=ValidationContext(trust_roots=[], allow_fetching=False),
+        ))
+        return bool(status.intact and status.valid)
+    except Exception:
+        return False
+
+
+def _from_raw_signatures(
+    data: bytes, roots: list[asn1_x509.Certificate], now: dt.datetime
+) -> tuple[Reason, _Verified | None] | None:
+    """A verdict from the signatures in the raw bytes, for a file whose structure yields none.
+
+    Used when the file does not parse or shows no signature field: a broken signed range means
+    tampering (SIGNATURE_INVALID); a sound one that ends before the end of the file means bytes
+    were added (junk can hide the trailer from the parser, an update can drop the field), so the
+    signed prefix is checked on its own and the file is MODIFIED_AFTER_SIGNING. None: no verdict.
+    """
+    ranges = {(int(m[1]), int(m[2]), int(m[3])) for m in _BYTE_RANGE_RE.finditer(data)}
+    candidates = sorted(ranges, key=lambda r: r[1] + r[2], reverse=True)[:_MAX_RAW_SIGNATURES]
+    for first_len, second_start, second_len in candidates:
+        end = second_start + second_len
+        if not (0 < first_len < second_start <= end <= len(data)):
+            continue
+        if _HEX_RE.fullmatch(data[first_len:second_start]) is None:
+            continue
+        if not _raw_cms_intact(data, first_len, second_start, second_len):
+            return Reason.SIGNATURE_INVALID, None
+        if end < len(data):
+            reason, first = _evaluate(data[:end], roots, now)
+            if first is not None and reason in (None, Reason.MODIFIED_AFTER_SIGNING, Reason.UNTRUSTED_SIGNER):
+                return Reason.MODIFIED_AFTER_SIGNING, first
     return None
 
 
@@ -233,8 +280,8 @@ def check_signed_pdf(
         roots = [_asn1(root) for root in trust_roots]
         now = dt.datetime.now(dt.UTC)
         reason, first = _evaluate(data, roots, now)
-        if reason is Reason.NOT_PDF and (salvaged := _salvage(data, roots, now)) is not None:
-            reason, first = Reason.MODIFIED_AFTER_SIGNING, salvaged
+        if reason in (Reason.NOT_PDF, Reason.NO_SIGNATURE):
+            reason, first = _from_raw_signatures(data, roots, now) or (reason, first)
     return PdfCheck(
         ok=reason is None,
         reason=reason,

@@ -60,7 +60,9 @@ def sign_pdf(
 ) -> bytes:
     """Return ``pdf`` with an appended PAdES certification signature by ``signer``.
 
-    The signature covers the whole returned file.
+    The signature covers the whole returned file. Raises :class:`SigningFailed` for input
+    that is not a readable PDF, is encrypted, or is already certified. Synchronous (pyHanko
+    runs its own event loop): do not call it from inside a running asyncio loop.
     """
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,

@@ -12,7 +12,7 @@ from app.agreements.models import Agreement, AgreementEvent
 from app.documents.models import Document
 from app.extensions import db
 from app.timeutil import add_months, local_today
-from tests.agreements.conftest import active_agreement, make_association, signed_agreement
+from tests.factories import active_agreement, make_association, signed_agreement
 
 
 def load(app, agreement_id: int) -> Agreement:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from app.documents.keys import KeyStore, SigningMaterial
 from app.documents.pdf import qr_svg_data_uri, render_pdf
@@ -71,11 +74,91 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return result.stdout
 
 
-def pdfsig(pdf: bytes, tmp_path: Path) -> str:
+def pdfsig(pdf: bytes, tmp_path: Path, nss_dir: str | None = None) -> str:
+    """pdfsig's report; without ``nss_dir`` the certificate is not judged (-nocert)."""
     path = tmp_path / "pdfsig.pdf"
     path.write_bytes(pdf)
-    result = run_tool("pdfsig", "-nocert", path)
+    options = ["-nssdir", nss_dir] if nss_dir else ["-nocert"]
+    result = run_tool("pdfsig", *options, path)
     return result.stdout + result.stderr
+
+
+# Creates an NSS certificate database (the kind pdfsig reads with -nssdir) that trusts one
+# root as a CA, through libnss3 (installed with poppler-utils); there is no certutil here.
+_NSS_TRUST_SCRIPT = r'''
+import ctypes
+import sys
+
+dbdir, der_hex = sys.argv[1], sys.argv[2]
+der = bytes.fromhex(der_hex)
+nss = ctypes.CDLL("libnss3.so")
+P, C = ctypes.c_void_p, ctypes.c_char_p
+class SECItem(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_uint), ("data", C), ("len", ctypes.c_uint)]
+class Trust(ctypes.Structure):
+    _fields_ = [("ssl", ctypes.c_uint), ("email", ctypes.c_uint), ("objectSigning", ctypes.c_uint)]
+for name, res, args in [
+    ("NSS_InitReadWrite", ctypes.c_int, [C]), ("NSS_Shutdown", ctypes.c_int, []),
+    ("CERT_GetDefaultCertDB", P, []), ("PK11_GetInternalKeySlot", P, []),
+    ("PK11_NeedUserInit", ctypes.c_int, [P]), ("PK11_InitPin", ctypes.c_int, [P, C, C]),
+    ("CERT_NewTempCertificate", P, [P, ctypes.POINTER(SECItem), C, ctypes.c_int, ctypes.c_int]),
+    ("PK11_ImportCert", ctypes.c_int, [P, P, ctypes.c_ulong, C, ctypes.c_int]),
+    ("CERT_DecodeTrustString", ctypes.c_int, [ctypes.POINTER(Trust), C]),
+    ("CERT_ChangeCertTrust", ctypes.c_int, [P, P, ctypes.POINTER(Trust)]),
+    ("CERT_DestroyCertificate", None, [P]), ("PK11_FreeSlot", None, [P]),
+]:
+    getattr(nss, name).restype, getattr(nss, name).argtypes = res, args
+assert nss.NSS_InitReadWrite(f"sql:{dbdir}".encode()) == 0
+db, slot = nss.CERT_GetDefaultCertDB(), nss.PK11_GetInternalKeySlot()
+if nss.PK11_NeedUserInit(slot):
+    assert nss.PK11_InitPin(slot, None, b"") == 0
+item = SECItem(0, der, len(der))
+cert = nss.CERT_NewTempCertificate(db, ctypes.byref(item), None, 0, 1)
+assert cert and nss.PK11_ImportCert(slot, cert, 0, b"pbi-root", 0) == 0
+trust = Trust()
+assert nss.CERT_DecodeTrustString(ctypes.byref(trust), b"C,C,C") == 0
+assert nss.CERT_ChangeCertTrust(db, cert, ctypes.byref(trust)) == 0
+nss.CERT_DestroyCertificate(cert)
+nss.PK11_FreeSlot(slot)
+assert nss.NSS_Shutdown() == 0
+'''
+
+
+def nss_db_trusting(root: x509.Certificate, directory: Path) -> str:
+    """An NSS database in ``directory`` that trusts ``root``; returns the ``-nssdir`` value."""
+    require_tool("pdfsig")
+    directory.mkdir(parents=True, exist_ok=True)
+    der = root.public_bytes(serialization.Encoding.DER).hex()
+    result = subprocess.run(
+        [sys.executable, "-c", _NSS_TRUST_SCRIPT, str(directory), der],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return f"sql:{directory}"
+
+
+def minimal_pdf(*objects: bytes) -> bytes:
+    """A syntactically valid PDF with the given objects (object 1 is the catalog)."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_with_signature_value(value: bytes) -> bytes:
+    """A one-page PDF whose only signature field has ``value`` as its /V."""
+    return minimal_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /FT /Sig /T (Sig1) /V " + value + b" >>",
+    )
 
 
 @pytest.fixture(scope="session")

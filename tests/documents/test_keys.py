@@ -144,6 +144,19 @@ def test_initialize_twice_changes_nothing(tmp_path: Path) -> None:
     assert {p: p.read_bytes() for p in store.directory.rglob("*") if p.is_file()} == snapshot
 
 
+def test_interrupted_initialisation_is_redone(tmp_path: Path) -> None:
+    """Without the 'current' pointer (written last) the store is incomplete and is created anew."""
+    store = KeyStore(tmp_path / "keys", PASSPHRASE)
+    store.initialize()
+    old_root = store.root_certificate()
+    (store.directory / "current").unlink()  # as if the process died just before the last write
+    assert not store.exists()
+    assert store.initialize() is True
+    assert store.root_certificate() != old_root
+    [cert] = store.signing_certificates()  # the orphan from the first attempt is gone
+    assert cert.issuer == store.root_certificate().subject and cert == store.current_signer().cert
+
+
 def test_wrong_passphrase_is_a_keystore_error(department: KeyStore) -> None:
     intruder = KeyStore(department.directory, b"not the passphrase")
     with pytest.raises(KeyStoreError, match="passphrase"):

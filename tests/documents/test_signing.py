@@ -30,7 +30,15 @@ from pypdf import PdfWriter
 from app.documents.keys import KeyStore, SigningMaterial, fingerprint
 from app.documents.pdfcheck import PdfCheck, Reason, check_signed_pdf
 from app.documents.signing import SigningFailed, sign_pdf
-from tests.documents.conftest import LOCATION, PASSPHRASE, REASON, pdfsig
+from tests.documents.conftest import (
+    LOCATION,
+    PASSPHRASE,
+    REASON,
+    minimal_pdf,
+    nss_db_trusting,
+    pdf_with_signature_value,
+    pdfsig,
+)
 
 BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 
@@ -88,33 +96,10 @@ def _replace_contents(pdf: bytes, cert: x509.Certificate, key: object, chain: tu
     return pdf[:first_len + 1] + hex_cms.ljust(room, b"0") + pdf[second - 1:]
 
 
-def _minimal_pdf(*objects: bytes) -> bytes:
-    """A syntactically valid PDF with the given objects (object 1 is the catalog)."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def _pdf_with_signature_value(value: bytes) -> bytes:
-    return _minimal_pdf(
-        b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-        b"<< /FT /Sig /T (Sig1) /V " + value + b" >>",
-    )
-
-
 # -- signing -------------------------------------------------------------------------------------
 
 
-def test_pyhanko_judges_the_signature_valid_and_trusted(signed_pdf: bytes, department: KeyStore, signer) -> None:
+def test_pyhanko_judges_the_signature_valid_and_trusted(signed_pdf: bytes, department, signer) -> None:
     reader = PdfFileReader(io.BytesIO(signed_pdf))
     [embedded] = reader.embedded_signatures
     context = ValidationContext(trust_roots=[_asn1(department.root_certificate())], allow_fetching=False)
@@ -139,6 +124,18 @@ def test_pdfsig_reports_valid_and_total(signed_pdf: bytes, tmp_path: Path) -> No
     assert output.count("Signature #") == 1
 
 
+def test_pdfsig_trusts_the_certificate_once_the_root_is_trusted(
+    signed_pdf: bytes, department: KeyStore, foreign, tmp_path: Path
+) -> None:
+    """NSS (pdfsig) validates the chain for the e-mail-signer usage; our profile must pass it."""
+    nss_dir = nss_db_trusting(department.root_certificate(), tmp_path / "nssdb")
+    output = pdfsig(signed_pdf, tmp_path, nss_dir)
+    assert "Signature is Valid." in output and "Total document signed" in output
+    assert "Certificate is Trusted." in output
+    foreign_nss = nss_db_trusting(foreign.root_certificate(), tmp_path / "foreign-nssdb")
+    assert "Certificate is Trusted." not in pdfsig(signed_pdf, tmp_path, foreign_nss)
+
+
 def test_signed_document_passes_the_check(signed_pdf: bytes, department: KeyStore, signer) -> None:
     result = _check(signed_pdf, [department.root_certificate()])
     assert result.ok and result.reason is None
@@ -147,9 +144,19 @@ def test_signed_document_passes_the_check(signed_pdf: bytes, department: KeyStor
     assert abs(dt.datetime.now(dt.UTC) - result.signed_at) < dt.timedelta(minutes=10)
 
 
-def test_signing_a_certified_document_again_is_refused(signed_pdf: bytes, signer) -> None:
-    with pytest.raises(SigningFailed):
+def _encrypted(pdf: bytes) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_sign_pdf_refuses_what_it_cannot_sign(signed_pdf: bytes, sample_pdf: bytes, signer) -> None:
+    with pytest.raises(SigningFailed):  # certified "no changes": a second signature is a change
         sign_pdf(signed_pdf, signer, reason="again", location="here")
+    with pytest.raises(SigningFailed):
+        sign_pdf(_encrypted(sample_pdf), signer, reason="r", location="l")
     with pytest.raises(SigningFailed):
         sign_pdf(b"not a pdf", signer, reason="r", location="l")
 
@@ -157,7 +164,7 @@ def test_signing_a_certified_document_again_is_refused(signed_pdf: bytes, signer
 # -- tampering -----------------------------------------------------------------------------------
 
 
-def test_one_flipped_byte_breaks_the_signature(signed_pdf: bytes, department: KeyStore, tmp_path: Path) -> None:
+def test_one_flipped_byte_breaks_the_signature(signed_pdf: bytes, department, tmp_path: Path) -> None:
     position = signed_pdf.index(b"stream\n") + 30  # inside the first (compressed) content stream
     assert position < _byte_range(signed_pdf)[1]
     tampered = bytearray(signed_pdf)
@@ -167,21 +174,37 @@ def test_one_flipped_byte_breaks_the_signature(signed_pdf: bytes, department: Ke
     assert "Signature is Valid" not in pdfsig(bytes(tampered), tmp_path)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_any_flip_inside_the_signed_ranges_fails(signed_pdf: bytes, department: KeyStore, data) -> None:
-    _, first_len, second, second_len = _byte_range(signed_pdf)
-    position = data.draw(st.one_of(
-        st.integers(0, first_len - 1), st.integers(second, second + second_len - 1)
-    ))
-    bit = data.draw(st.integers(0, 7))
+def test_flip_that_breaks_the_structure_is_still_a_broken_signature(signed_pdf: bytes, department) -> None:
+    """Even when the file no longer parses, a signed range that fails to verify is tampering."""
+    position = signed_pdf.index(b"/Type /Catalog")
     tampered = bytearray(signed_pdf)
-    tampered[position] ^= 1 << bit
+    tampered[position] ^= 0x01  # "/Type" -> ".Type": the catalog dictionary is now unreadable
+    with pytest.raises(Exception):  # noqa: B017 - any parser error will do
+        PdfFileReader(io.BytesIO(bytes(tampered))).embedded_signatures  # noqa: B018
     result = _check(bytes(tampered), [department.root_certificate()])
-    assert not result.ok and result.reason is not Reason.UNTRUSTED_SIGNER
+    assert result.reason is Reason.SIGNATURE_INVALID
 
 
-def test_incremental_update_is_a_modification(signed_pdf: bytes, department: KeyStore, tmp_path: Path) -> None:
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_flip_inside_the_signed_ranges_is_a_broken_signature(signed_pdf: bytes, department, data) -> None:
+    _, first_len, second, second_len = _byte_range(signed_pdf)
+    signature_dict = signed_pdf.rfind(b"<<", 0, first_len)
+    position = data.draw(st.one_of(
+        st.integers(0, first_len - 1),
+        st.integers(max(0, signature_dict - 100), first_len - 1),  # the signature dictionary itself
+        st.integers(second, second + second_len - 1),
+    ))
+    tampered = bytearray(signed_pdf)
+    tampered[position] ^= 1 << data.draw(st.integers(0, 7))
+    result = _check(bytes(tampered), [department.root_certificate()])
+    if position < len(b"%PDF-"):
+        assert result.reason in (Reason.NOT_PDF, Reason.SIGNATURE_INVALID)
+    else:
+        assert result.reason is Reason.SIGNATURE_INVALID
+
+
+def test_incremental_update_is_a_modification(signed_pdf: bytes, department, tmp_path: Path) -> None:
     writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
     page_ref = writer.root["/Pages"]["/Kids"].raw_get(0)
     page = page_ref.get_object()
@@ -203,7 +226,20 @@ def test_incremental_update_is_a_modification(signed_pdf: bytes, department: Key
     assert "Not total document signed" in pdfsig(updated, tmp_path)
 
 
-@pytest.mark.parametrize("tail", [b"\n", b"%%EOF\n", b"\x00" * 1000, b"<script>alert(1)</script>"])
+def test_update_that_removes_the_signature_field_is_a_modification(signed_pdf: bytes, department) -> None:
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    del writer.root["/AcroForm"]
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    result = _check(out.getvalue(), [department.root_certificate()])
+    assert result.reason is Reason.MODIFIED_AFTER_SIGNING
+    assert result.signer_fingerprint == fingerprint(department.current_signer().cert)
+
+
+@pytest.mark.parametrize(
+    "tail", [b"\n", b"%%EOF\n", b"\nstartxref\n0\n%%EOF\n", b"\x00" * 1000, b"<script>alert(1)</script>"]
+)
 def test_appended_bytes_are_a_modification(signed_pdf: bytes, department: KeyStore, tail: bytes) -> None:
     result = _check(signed_pdf + tail, [department.root_certificate()])
     assert result.reason is Reason.MODIFIED_AFTER_SIGNING
@@ -231,7 +267,7 @@ def test_contents_replaced_with_a_foreign_signature(signed_pdf: bytes, departmen
     assert _check(forged, [foreign.root_certificate()]).ok  # the forger's own root does trust it
 
 
-def test_contents_claiming_our_certificate_but_another_key(signed_pdf: bytes, department, signer, foreign) -> None:
+def test_contents_claiming_our_certificate_but_another_key(signed_pdf, department, signer, foreign) -> None:
     """Our certificate embedded, signature made by someone else's key: the CMS does not verify."""
     forged = _replace_contents(signed_pdf, signer.cert, foreign.current_signer().key, signer.chain)
     result = _check(forged, [department.root_certificate()])
@@ -260,7 +296,7 @@ def test_foreign_signer_is_untrusted(sample_pdf: bytes, department: KeyStore, fo
 
 def test_unsigned_pdf_has_no_signature(sample_pdf: bytes, department: KeyStore) -> None:
     assert _check(sample_pdf, [department.root_certificate()]).reason is Reason.NO_SIGNATURE
-    empty_field = _pdf_with_signature_value(b"null").replace(b"/V null", b"/Ff 0   ")
+    empty_field = pdf_with_signature_value(b"null").replace(b"/V null", b"/Ff 0   ")
     assert _check(empty_field, [department.root_certificate()]).reason is Reason.NO_SIGNATURE
 
 
@@ -283,15 +319,12 @@ def test_truncated_signed_pdf(signed_pdf: bytes, department: KeyStore) -> None:
 
 
 def test_encrypted_pdf_is_not_accepted(sample_pdf: bytes, department: KeyStore) -> None:
-    writer = PdfWriter(clone_from=io.BytesIO(sample_pdf))
-    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
-    out = io.BytesIO()
-    writer.write(out)
-    assert _check(out.getvalue(), [department.root_certificate()]).reason is Reason.NOT_PDF
+    assert _check(_encrypted(sample_pdf), [department.root_certificate()]).reason is Reason.NOT_PDF
 
 
 @pytest.mark.parametrize("value", [
-    b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 1 2 3] /Contents <00> >>",
+    b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached"
+    b" /ByteRange [0 1 2 3] /Contents <00> >>",
     b"<< /Type /Sig /SubFilter /ETSI.CAdES.detached /ByteRange [0 10 20 30] /Contents <3003020100> >>",
     b"<< /Type /Sig /SubFilter /ETSI.CAdES.detached /ByteRange (junk) /Contents (junk) >>",
     b"<< /Type /Sig /SubFilter /ETSI.CAdES.detached /Contents <30> >>",
@@ -301,17 +334,18 @@ def test_encrypted_pdf_is_not_accepted(sample_pdf: bytes, department: KeyStore) 
     b"[1 2 3]",
 ])
 def test_garbage_signature_dictionary(value: bytes, department: KeyStore) -> None:
-    result = _check(_pdf_with_signature_value(value), [department.root_certificate()])
-    assert result.reason in (Reason.SIGNATURE_INVALID, Reason.NOT_PDF)
+    result = _check(pdf_with_signature_value(value), [department.root_certificate()])
+    assert result.reason is Reason.SIGNATURE_INVALID
     assert result.signer_fingerprint is None
 
 
 def test_deeply_nested_junk(department: KeyStore) -> None:
     depth = 20_000
     roots = [department.root_certificate()]
-    nested_fields = _minimal_pdf(b"<< /Type /Catalog /AcroForm << /Fields " + b"[" * depth + b"]" * depth + b" >> >>")
-    nested_value = _pdf_with_signature_value(b"<< /A " * depth + b">>" * depth)
-    looping = _minimal_pdf(b"<< /Type /Catalog /AcroForm << /Fields [2 0 R] >> >>", b"<< /Kids [2 0 R] >>")
+    deep_array = b"[" * depth + b"]" * depth
+    nested_fields = minimal_pdf(b"<< /Type /Catalog /AcroForm << /Fields " + deep_array + b" >> >>")
+    nested_value = pdf_with_signature_value(b"<< /A " * depth + b">>" * depth)
+    looping = minimal_pdf(b"<< /Type /Catalog /AcroForm << /Fields [2 0 R] >> >>", b"<< /Kids [2 0 R] >>")
     for pdf in (nested_fields, nested_value, looping, b"%PDF-" + b"[" * depth):
         result = _check(pdf, roots)
         assert not result.ok and result.reason is not None

@@ -1,12 +1,11 @@
-"""Fixtures for agreement tests: an association with a verified representative, staff."""
+"""Test data built through the real services: users, associations, agreements."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
 
-import pytest
-
+from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.accounts.services import find_by_email
 from app.agreements import rendering, services
@@ -16,9 +15,32 @@ from app.demo import with_check_digit
 from app.documents import services as documents
 from app.documents.runtime import file_store
 from app.extensions import db
-from tests.conftest import add_user
 
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
 _serial = itertools.count(100)
+
+
+def add_user(app, role: Role | str = Role.ENTREPRENEUR, *, email: str | None = None,
+             password: str = PASSWORD, active: bool = True, locale: str = "kk") -> str:
+    """Create a user of ``role`` through the services; return its e-mail address."""
+    role = Role(role)
+    email = email or f"{role.value}{next(_counter)}@example.kz"
+    with app.app_context():
+        if role is Role.ENTREPRENEUR:
+            user = accounts.register_entrepreneur(
+                email=email, password=password, full_name="Test User", phone="+77011234567",
+                iin=None, locale=locale,
+            )
+        else:
+            user, _ = accounts.create_staff(
+                email=email, role=role, full_name="Staff User", password=password, locale=locale
+            )
+        user.active = active
+        db.session.commit()
+    return email
+
+
 
 PROOF_PDF = b"%PDF-1.4\n% a scanned power of attorney\n%%EOF\n"
 
@@ -87,8 +109,3 @@ def active_agreement(app, parties: Parties) -> int:
         db.session.commit()
         documents.produce(agreement.document_id)
     return agreement_id
-
-
-@pytest.fixture
-def parties(app, keys) -> Parties:
-    return make_association(app)
