@@ -6,15 +6,27 @@ judges; without them these tests are skipped, except in CI (``CI=true``) where t
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pypdf import PdfWriter
 
 from app.documents.keys import KeyStore, SigningMaterial
 from app.documents.pdf import qr_svg_data_uri, render_pdf
@@ -159,6 +171,69 @@ def pdf_with_signature_value(value: bytes) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
         b"<< /FT /Sig /T (Sig1) /V " + value + b" >>",
     )
+
+
+# -- an attacker's tools ------------------------------------------------------------------
+
+BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def byte_range(pdf: bytes) -> tuple[int, int, int, int]:
+    [match] = BYTE_RANGE.findall(pdf)
+    first, first_len, second, second_len = map(int, match)
+    return first, first_len, second, second_len
+
+
+def _pyhanko_signer(
+    cert: x509.Certificate, key: ec.EllipticCurvePrivateKey, chain: tuple[x509.Certificate, ...]
+) -> signers.SimpleSigner:
+    key_der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return signers.SimpleSigner(
+        signing_cert=asn1(cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs([asn1(c) for c in chain]),
+    )
+
+
+class _IgnoresCertification(signers.PdfSigner):
+    """An attacker's signer: adds a signature even though the document forbids changes."""
+
+    def _enforce_certification_constraints(self, reader: PdfFileReader) -> None:
+        return None
+
+
+def countersign(pdf: bytes, material: SigningMaterial) -> bytes:
+    meta = signers.PdfSignatureMetadata(field_name="Second", subfilter=fields.SigSeedSubFilter.PADES)
+    signer = _pyhanko_signer(material.cert, material.key, material.chain)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    return _IgnoresCertification(meta, signer=signer).sign_pdf(writer).getvalue()
+
+
+def replace_contents(
+    pdf: bytes, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey, chain: tuple[x509.Certificate, ...]
+) -> bytes:
+    """Swap the CMS blob for one made by ``key`` over the very same byte ranges."""
+    _, first_len, second, second_len = byte_range(pdf)
+    digest = hashlib.sha256(pdf[:first_len] + pdf[second:second + second_len]).digest()
+    cms = asyncio.run(_pyhanko_signer(cert, key, chain).async_sign(digest, "sha256", use_pades=True))
+    hex_cms = cms.dump().hex().encode()
+    room = second - first_len - 2
+    assert len(hex_cms) <= room
+    return pdf[:first_len + 1] + hex_cms.ljust(room, b"0") + pdf[second - 1:]
+
+
+def encrypted(pdf: bytes) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 @pytest.fixture(scope="session")

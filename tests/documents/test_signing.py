@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import io
 import os
-import re
 import time
 from pathlib import Path
 
 import pytest
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
@@ -21,36 +17,27 @@ from hypothesis import strategies as st
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pypdf import PdfWriter
 
-from app.documents.keys import KeyStore, SigningMaterial, fingerprint
+from app.documents.keys import KeyStore, fingerprint
 from app.documents.pdfcheck import PdfCheck, Reason, check_signed_pdf
 from app.documents.signing import SigningFailed, sign_pdf
 from tests.documents.conftest import (
     LOCATION,
     PASSPHRASE,
     REASON,
+    asn1,
+    byte_range,
+    countersign,
+    encrypted,
     minimal_pdf,
     nss_db_trusting,
     pdf_with_signature_value,
     pdfsig,
+    replace_contents,
 )
-
-BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
-
-
-def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-def _byte_range(pdf: bytes) -> tuple[int, int, int, int]:
-    [match] = BYTE_RANGE.findall(pdf)
-    first, first_len, second, second_len = map(int, match)
-    return first, first_len, second, second_len
 
 
 def _check(pdf: bytes, roots: list[x509.Certificate]) -> PdfCheck:
@@ -60,49 +47,13 @@ def _check(pdf: bytes, roots: list[x509.Certificate]) -> PdfCheck:
     return result
 
 
-def _pyhanko_signer(cert: x509.Certificate, key: object, chain: tuple[x509.Certificate, ...]):
-    key_der = key.private_bytes(  # type: ignore[attr-defined]
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return signers.SimpleSigner(
-        signing_cert=_asn1(cert),
-        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),
-    )
-
-
-class _IgnoresCertification(signers.PdfSigner):
-    """An attacker's signer: adds a signature even though the document forbids changes."""
-
-    def _enforce_certification_constraints(self, reader: PdfFileReader) -> None:
-        return None
-
-
-def _countersign(pdf: bytes, material: SigningMaterial) -> bytes:
-    meta = signers.PdfSignatureMetadata(field_name="Second", subfilter=fields.SigSeedSubFilter.PADES)
-    signer = _pyhanko_signer(material.cert, material.key, material.chain)
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return _IgnoresCertification(meta, signer=signer).sign_pdf(writer).getvalue()
-
-
-def _replace_contents(pdf: bytes, cert: x509.Certificate, key: object, chain: tuple) -> bytes:
-    """Swap the CMS blob for one made by ``key`` over the very same byte ranges."""
-    _, first_len, second, second_len = _byte_range(pdf)
-    digest = hashlib.sha256(pdf[:first_len] + pdf[second:second + second_len]).digest()
-    cms = asyncio.run(_pyhanko_signer(cert, key, chain).async_sign(digest, "sha256", use_pades=True))
-    hex_cms = cms.dump().hex().encode()
-    room = second - first_len - 2
-    assert len(hex_cms) <= room
-    return pdf[:first_len + 1] + hex_cms.ljust(room, b"0") + pdf[second - 1:]
-
-
 # -- signing -------------------------------------------------------------------------------------
 
 
 def test_pyhanko_judges_the_signature_valid_and_trusted(signed_pdf: bytes, department, signer) -> None:
     reader = PdfFileReader(io.BytesIO(signed_pdf))
     [embedded] = reader.embedded_signatures
-    context = ValidationContext(trust_roots=[_asn1(department.root_certificate())], allow_fetching=False)
+    context = ValidationContext(trust_roots=[asn1(department.root_certificate())], allow_fetching=False)
     status = validate_pdf_signature(embedded, context)
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -112,7 +63,7 @@ def test_pyhanko_judges_the_signature_valid_and_trusted(signed_pdf: bytes, depar
     assert str(embedded.sig_object["/Reason"]) == REASON
     assert str(embedded.sig_object["/Location"]) == LOCATION
     assert embedded.signer_cert.dump() == signer.cert.public_bytes(serialization.Encoding.DER)
-    assert _asn1(department.root_certificate()).dump() in [c.dump() for c in embedded.other_embedded_certs]
+    assert asn1(department.root_certificate()).dump() in [c.dump() for c in embedded.other_embedded_certs]
     assert embedded.docmdp_level == fields.MDPPerm.NO_CHANGES  # a certification signature
 
 
@@ -144,19 +95,11 @@ def test_signed_document_passes_the_check(signed_pdf: bytes, department: KeyStor
     assert abs(dt.datetime.now(dt.UTC) - result.signed_at) < dt.timedelta(minutes=10)
 
 
-def _encrypted(pdf: bytes) -> bytes:
-    writer = PdfWriter(clone_from=io.BytesIO(pdf))
-    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def test_sign_pdf_refuses_what_it_cannot_sign(signed_pdf: bytes, sample_pdf: bytes, signer) -> None:
     with pytest.raises(SigningFailed):  # certified "no changes": a second signature is a change
         sign_pdf(signed_pdf, signer, reason="again", location="here")
     with pytest.raises(SigningFailed):
-        sign_pdf(_encrypted(sample_pdf), signer, reason="r", location="l")
+        sign_pdf(encrypted(sample_pdf), signer, reason="r", location="l")
     with pytest.raises(SigningFailed):
         sign_pdf(b"not a pdf", signer, reason="r", location="l")
 
@@ -166,7 +109,7 @@ def test_sign_pdf_refuses_what_it_cannot_sign(signed_pdf: bytes, sample_pdf: byt
 
 def test_one_flipped_byte_breaks_the_signature(signed_pdf: bytes, department, tmp_path: Path) -> None:
     position = signed_pdf.index(b"stream\n") + 30  # inside the first (compressed) content stream
-    assert position < _byte_range(signed_pdf)[1]
+    assert position < byte_range(signed_pdf)[1]
     tampered = bytearray(signed_pdf)
     tampered[position] ^= 0x01
     result = _check(bytes(tampered), [department.root_certificate()])
@@ -188,7 +131,7 @@ def test_flip_that_breaks_the_structure_is_still_a_broken_signature(signed_pdf: 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_flip_inside_the_signed_ranges_is_a_broken_signature(signed_pdf: bytes, department, data) -> None:
-    _, first_len, second, second_len = _byte_range(signed_pdf)
+    _, first_len, second, second_len = byte_range(signed_pdf)
     signature_dict = signed_pdf.rfind(b"<<", 0, first_len)
     position = data.draw(st.one_of(
         st.integers(0, first_len - 1),
@@ -248,7 +191,7 @@ def test_appended_bytes_are_a_modification(signed_pdf: bytes, department: KeySto
 def test_second_signature_is_a_modification(signed_pdf: bytes, department: KeyStore, signer, foreign) -> None:
     roots = [department.root_certificate(), foreign.root_certificate()]
     for second_signer in (signer, foreign.current_signer()):
-        twice = _countersign(signed_pdf, second_signer)
+        twice = countersign(signed_pdf, second_signer)
         reader = PdfFileReader(io.BytesIO(twice))
         assert len(reader.embedded_signatures) == 2
         result = _check(twice, roots)
@@ -259,7 +202,7 @@ def test_second_signature_is_a_modification(signed_pdf: bytes, department: KeySt
 def test_contents_replaced_with_a_foreign_signature(signed_pdf: bytes, department: KeyStore, foreign) -> None:
     """A CMS by another key over the same bytes verifies, so only trust can reject it."""
     other = foreign.current_signer()
-    forged = _replace_contents(signed_pdf, other.cert, other.key, other.chain)
+    forged = replace_contents(signed_pdf, other.cert, other.key, other.chain)
     assert len(forged) == len(signed_pdf)
     result = _check(forged, [department.root_certificate()])
     assert result.reason is Reason.UNTRUSTED_SIGNER
@@ -269,13 +212,13 @@ def test_contents_replaced_with_a_foreign_signature(signed_pdf: bytes, departmen
 
 def test_contents_claiming_our_certificate_but_another_key(signed_pdf, department, signer, foreign) -> None:
     """Our certificate embedded, signature made by someone else's key: the CMS does not verify."""
-    forged = _replace_contents(signed_pdf, signer.cert, foreign.current_signer().key, signer.chain)
+    forged = replace_contents(signed_pdf, signer.cert, foreign.current_signer().key, signer.chain)
     result = _check(forged, [department.root_certificate()])
     assert result.reason is Reason.SIGNATURE_INVALID and result.signer_fingerprint is None
 
 
 def test_contents_zeroed_or_garbled(signed_pdf: bytes, department: KeyStore) -> None:
-    _, first_len, second, _ = _byte_range(signed_pdf)
+    _, first_len, second, _ = byte_range(signed_pdf)
     room = second - first_len - 2
     for filler in (b"0" * room, os.urandom(room // 2).hex().encode(), b"30" + b"f" * (room - 2)):
         garbled = signed_pdf[:first_len + 1] + filler + signed_pdf[second - 1:]
@@ -319,7 +262,7 @@ def test_truncated_signed_pdf(signed_pdf: bytes, department: KeyStore) -> None:
 
 
 def test_encrypted_pdf_is_not_accepted(sample_pdf: bytes, department: KeyStore) -> None:
-    assert _check(_encrypted(sample_pdf), [department.root_certificate()]).reason is Reason.NOT_PDF
+    assert _check(encrypted(sample_pdf), [department.root_certificate()]).reason is Reason.NOT_PDF
 
 
 @pytest.mark.parametrize("value", [
