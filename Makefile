@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint translations system-deps extract-messages clean
+.PHONY: run test lint translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,17 +26,16 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile --domain messages --directory app/translations
 
-system-deps:
-	sh scripts/system-deps.sh
-
 run: $(VENV)/.runtime translations
+	sh scripts/system-deps.sh run
 	$(BIN)/flask --app wsgi init
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-test: $(VENV)/.dev translations system-deps lint
+test: $(VENV)/.dev translations lint
+	sh scripts/system-deps.sh test
 	$(BIN)/python -m pytest
 
 # For developers: refresh messages.pot and the kk/ru/en catalogs after changing strings.

@@ -1,18 +1,28 @@
 #!/bin/sh
-# System tools the test suite needs: Debian's chromium (browser tests) and
-# poppler-utils (pdfsig/pdftotext, independent PDF checks). Installed with apt-get when
-# missing and we are root; otherwise one line says what is missing and the tests that
-# need it are skipped (they fail instead when CI=true).
+# Debian packages the app and its tests need.
+#   sh scripts/system-deps.sh run   — what `make run` needs: Pango and DejaVu fonts (WeasyPrint)
+#   sh scripts/system-deps.sh test  — also chromium (browser tests), poppler-utils (pdfsig,
+#                                     pdftotext) and openssl (CMS signatures in tests)
+# Missing packages are installed with apt-get when we are root; otherwise one line says
+# what is missing (the tests that need a tool then skip, or fail when CI=true).
 set -u
+mode=${1:-test}
 missing=""
-command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
-command -v pdfsig >/dev/null 2>&1 || missing="$missing poppler-utils"
+need() { dpkg -s "$1" >/dev/null 2>&1 || missing="$missing $1"; }
+need libpango-1.0-0
+need libpangoft2-1.0-0
+need fonts-dejavu-core
+if [ "$mode" = "test" ]; then
+  need chromium
+  need poppler-utils
+  need openssl
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing system packages:$missing"
+  echo "Installing Debian packages:$missing"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null \
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; } \
     || { echo "apt-get could not install:$missing"; exit 1; }
 else
-  echo "NOTE: missing system packages:$missing (not root, cannot apt-get install); tests that need them will be skipped."
+  echo "NOTE: missing Debian packages:$missing (not root, cannot apt-get install); features and tests that need them will not work or will be skipped."
 fi

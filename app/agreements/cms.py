@@ -17,13 +17,11 @@ and GOST are ``UNSUPPORTED_ALGORITHM``.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,6 +37,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as pv_errors
+
+from app import asyncsafe
 
 MAX_SIGNATURE_SIZE = 1024 * 1024
 
@@ -253,15 +253,6 @@ def _verify_one(si: _SignerInfo, certs: list, content: bytes) -> tuple[x509.Cert
     return cert, signing_time
 
 
-def _run(coro):
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # called from inside an event loop
-        return pool.submit(asyncio.run, coro).result()
-
-
 def _trust(cert: x509.Certificate, certs: list, anchors: Sequence, moment: datetime) -> tuple[bool, str]:
     """Chain the signer to an installed anchor (no fetching, no revocation checks)."""
     if not anchors:
@@ -283,7 +274,7 @@ def _trust(cert: x509.Certificate, certs: list, anchors: Sequence, moment: datet
             intermediate_certs=[c for c in certs if c.dump() != der],
             validation_context=context,
         )
-        _run(validator.async_validate_path())
+        asyncsafe.run(validator.async_validate_path())
     except pv_errors.PathBuildingError:
         return False, "chain does not reach an installed anchor"
     except (pv_errors.ExpiredError, pv_errors.NotYetValidError):

@@ -20,12 +20,11 @@ verifiable; a claimed time in the future is not trusted. Without a claimed time,
 ``check_signed_pdf`` never raises on hostile input: parser failures become a reason. A file
 that does not parse but still holds a signature whose signed bytes no longer verify (say, a
 flipped byte broke the catalog) is SIGNATURE_INVALID rather than NOT_PDF. The check is
-synchronous (pyHanko runs its own event loop): do not call it from a running asyncio loop.
+synchronous; pyHanko's own event loop runs in a worker thread when the caller already runs one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -47,6 +46,8 @@ from pyhanko.sign.validation import (
     validate_pdf_signature,
 )
 from pyhanko_certvalidator import ValidationContext
+
+from app import asyncsafe
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -157,7 +158,7 @@ def _verify(
             revocation_mode="soft-fail",
         )
         # Diff analysis is skipped: anything but whole-file coverage is rejected anyway.
-        status = validate_pdf_signature(embedded, signer_validation_context=context, skip_diff=True)
+        status = asyncsafe.call(validate_pdf_signature, embedded, signer_validation_context=context, skip_diff=True)
         if not (status.intact and status.valid):
             raise _Failed(Reason.SIGNATURE_INVALID)
         cert_der = embedded.signer_cert.dump()
@@ -224,7 +225,7 @@ def _raw_cms_intact(data: bytes, first_len: int, second_start: int, second_len: 
         hex_digits += b"0"  # PDF: an odd final hex digit is followed by an implicit 0
     try:
         signed_data = cms.ContentInfo.load(bytes.fromhex(hex_digits.decode("ascii")))["content"]
-        status = asyncio.run(async_validate_detached_cms(
+        status = asyncsafe.run(async_validate_detached_cms(
             data[:first_len] + data[second_start : second_start + second_len],
             signed_data,
             signer_validation_context=ValidationContext(trust_roots=[], allow_fetching=False),

@@ -25,6 +25,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from app import asyncsafe
 from app.documents.keys import SigningMaterial
 
 DIGEST_ALGORITHM = "sha256"
@@ -79,7 +80,7 @@ def sign_pdf(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         if writer.security_handler is not None:
             raise SigningFailed("encrypted PDFs are not signed")
-        output = signers.PdfSigner(metadata, signer=_pyhanko_signer(signer)).sign_pdf(writer)
+        output = asyncsafe.call(signers.PdfSigner(metadata, signer=_pyhanko_signer(signer)).sign_pdf, writer)
     except (PdfError, SigningError, ValueError) as exc:
         raise SigningFailed(f"cannot sign the PDF: {exc}") from exc
     return output.getvalue()

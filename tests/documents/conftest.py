@@ -183,6 +183,7 @@ def asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def byte_range(pdf: bytes) -> tuple[int, int, int, int]:
+    """The /ByteRange of the only signature in ``pdf``."""
     [match] = BYTE_RANGE.findall(pdf)
     first, first_len, second, second_len = map(int, match)
     return first, first_len, second, second_len
@@ -202,13 +203,17 @@ def _pyhanko_signer(
 
 
 class _IgnoresCertification(signers.PdfSigner):
-    """An attacker's signer: adds a signature even though the document forbids changes."""
+    """An attacker's signer: adds a signature even though the document forbids changes.
+
+    (pyHanko itself refuses to sign a document certified with "no changes allowed".)
+    """
 
     def _enforce_certification_constraints(self, reader: PdfFileReader) -> None:
         return None
 
 
 def countersign(pdf: bytes, material: SigningMaterial) -> bytes:
+    """``pdf`` with a second (approval) signature appended as an incremental update."""
     meta = signers.PdfSignatureMetadata(field_name="Second", subfilter=fields.SigSeedSubFilter.PADES)
     signer = _pyhanko_signer(material.cert, material.key, material.chain)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
@@ -229,6 +234,7 @@ def replace_contents(
 
 
 def encrypted(pdf: bytes) -> bytes:
+    """``pdf`` encrypted with AES-256 (empty user password)."""
     writer = PdfWriter(clone_from=io.BytesIO(pdf))
     writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
     out = io.BytesIO()

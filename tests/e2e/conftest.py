@@ -33,8 +33,11 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Playwright's sync API keeps an asyncio loop running in
+    this thread while it is open, so it is closed after the module; other tests call
+    pyHanko, which starts loops of its own."""
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
