@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -45,3 +48,17 @@ def like_pattern(query: str) -> str:
     """A case-folded ``LIKE`` pattern matching ``query`` anywhere, wildcards escaped (ESCAPE '\\')."""
     escaped = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def add_unique(record) -> bool:
+    """Add and flush ``record`` in a savepoint; ``False`` if a unique constraint refused it.
+
+    The check-then-insert of the services is not enough under concurrency: the
+    database's constraint decides, and losing the race is an answer, not an error page.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        return False
+    return True

@@ -12,10 +12,10 @@ import string
 from argon2 import PasswordHasher
 from flask import current_app
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts import passwords, sessions
 from app.accounts.models import LOCALES, STAFF_ROLES, Role, User
+from app.database import add_unique, like_pattern
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -89,13 +89,8 @@ def _create_user(
         locale=locale,
         role=role.value,
     )
-    db.session.add(user)
-    try:
-        # A concurrent registration of the same address loses here, not with a 500.
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise EmailTaken(email) from exc
+    if not add_unique(user):  # a concurrent registration of the same address
+        raise EmailTaken(email)
     return user
 
 
@@ -196,8 +191,9 @@ def get_user(user_id: int) -> User:
 def search_users(query: str = "", *, role: str | None = None, limit: int = 200) -> list[User]:
     stmt = select(User).order_by(User.role, func.lower(User.full_name), User.id).limit(limit)
     if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(User.email.like(pattern), func.lower(User.full_name).like(pattern)))
+        pattern = like_pattern(query)
+        stmt = stmt.where(or_(User.email.like(pattern, escape="\\"),
+                              func.lower(User.full_name).like(pattern, escape="\\")))
     if role:
         stmt = stmt.where(User.role == role)
     return list(db.session.scalars(stmt))

@@ -74,22 +74,24 @@ def accept_signature(agreement_id: int):
                 _("The signature certificate has been accepted."))
 
 
+def _with_reason(agreement_id: int, operation, success: str):
+    """Run ``operation(agreement_id, actor, reason)``; an empty reason is the service's to refuse."""
+    form = CommentForm()
+    reason = form.comment.data if form.validate_on_submit() else ""
+    return _run(agreement_id, lambda: operation(agreement_id, current_user, reason), success)
+
+
 @bp.route("/agreements/<int:agreement_id>/return", methods=["POST"])
 @roles(*SUPERVISORS)
 def return_to_draft(agreement_id: int):
-    form = CommentForm()
-    comment = form.comment.data if form.validate_on_submit() else ""
-    return _run(agreement_id, lambda: services.return_to_draft(agreement_id, current_user, comment),
-                _("The agreement has been returned to the association."))
+    return _with_reason(agreement_id, services.return_to_draft,
+                        _("The agreement has been returned to the association."))
 
 
 @bp.route("/agreements/<int:agreement_id>/terminate", methods=["POST"])
 @roles(*SUPERVISORS)
 def terminate(agreement_id: int):
-    form = CommentForm()
-    reason = form.comment.data if form.validate_on_submit() else ""
-    return _run(agreement_id, lambda: services.terminate(agreement_id, current_user, reason),
-                _("The agreement has been terminated."))
+    return _with_reason(agreement_id, services.terminate, _("The agreement has been terminated."))
 
 
 @bp.route("/agreements/<int:agreement_id>/countersign", methods=["POST"])

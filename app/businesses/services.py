@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.businesses import identifiers
 from app.businesses.models import Association, Business, BusinessKind
 from app.businesses.reference import DISTRICTS, SECTORS, district_name, sector_name
-from app.database import like_pattern
+from app.database import add_unique, like_pattern
 from app.extensions import db
 
 
@@ -82,14 +81,8 @@ def _number_in_use(number: str) -> bool:
 
 
 def _flush_unique(record, number: str) -> None:
-    if _number_in_use(number):
+    if _number_in_use(number) or not add_unique(record):
         raise NumberTaken(number)
-    db.session.add(record)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise NumberTaken(number) from exc
 
 
 def register_business(

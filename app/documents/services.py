@@ -18,8 +18,8 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
+from app.database import add_unique
 from app.documents import pdfcheck
 from app.documents.keys import fingerprint
 from app.documents.models import Document, DocumentKind
@@ -101,10 +101,7 @@ def reserve(
         subject_type=subject_type, subject_id=subject_id, subject_number=subject_number,
         verification_code=new_verification_code(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(document)
-    except IntegrityError:  # a concurrent reserve of the same key won; use its row
+    if not add_unique(document):  # a concurrent reserve of the same key won; use its row
         return db.session.scalars(select(Document).where(Document.issue_key == issue_key)).one()
     return document
 
