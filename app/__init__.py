@@ -15,9 +15,16 @@ from app.accounts.views import bp as accounts_bp
 from app.agreements import setup as agreements_setup
 from app.agreements.staff_views import bp as agreement_review_bp
 from app.agreements.views import bp as agreements_bp
+from app.audit.views import bp as audit_bp
 from app.businesses.views import bp as businesses_bp
+from app.complaints import setup as complaints_setup
+from app.complaints import web as complaints_web
+from app.complaints.staff_views import bp as review_bp
+from app.complaints.views import bp as complaints_bp
 from app.documents.views import bp as documents_bp
 from app.extensions import csrf, db, limiter, migrate
+from app.notifications import init_app as init_notifications
+from app.notifications.views import bp as notifications_bp
 from app.public.views import bp as public_bp
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, setup_mode: bool = 
 
     _init_extensions(app)
     agreements_setup.init_app(app, Path(app.config.get("PBI_AGREEMENTS_DIR") or Path(PROJECT_ROOT) / "agreements"))
+    complaints_setup.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     return app
@@ -61,12 +69,14 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app)
     # Language first: the hooks below may answer with an error page (CSRF, 429, 403).
     i18n.init_app(app)
+    complaints_web.init_app(app)  # per-view body limits, before CSRF reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     guards.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    init_notifications(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -76,3 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agreements_bp)
     app.register_blueprint(agreement_review_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(complaints_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(notifications_bp)

@@ -14,10 +14,13 @@ from app import demo
 from app.accounts import services as accounts
 from app.accounts.models import STAFF_ROLES, Role
 from app.agreements import cli as agreements_cli
+from app.audit.cli import audit_group
+from app.complaints.cli import deadlines_group
 from app.config import ConfigError, apply_environment
 from app.documents import cli as documents_cli
 from app.documents.runtime import keystore
 from app.extensions import db
+from app.notifications.cli import outbox_group
 
 CONFIG_TEMPLATE = '''\
 # Written by `flask --app wsgi init` on first run. Keep this file private.
@@ -149,3 +152,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(documents_cli.documents_group)
     app.cli.add_command(agreements_cli.agreements_group)
     app.cli.add_command(agreements_cli.trust_group)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(deadlines_group)

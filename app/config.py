@@ -72,6 +72,12 @@ class DefaultConfig:
     PBI_VERIFY_MAX_BYTES = 20 * 1024 * 1024
     PBI_AUTHORITY_MAX_BYTES = 10 * 1024 * 1024
 
+    # Complaints: evidence limits (checked while reading), the appeal window, "due soon".
+    PBI_EVIDENCE_MAX_FILE_BYTES = 25 * 1024 * 1024
+    PBI_EVIDENCE_MAX_TOTAL_BYTES = 100 * 1024 * 1024
+    PBI_APPEAL_WINDOW_DAYS = 30
+    PBI_DUE_SOON_WORKING_DAYS = 3
+
     # argon2id cost (argon2-cffi defaults follow RFC 9106's second recommendation).
     PBI_ARGON2_TIME_COST = 3
     PBI_ARGON2_MEMORY_COST = 65536

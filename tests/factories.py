@@ -109,3 +109,60 @@ def active_agreement(app, parties: Parties) -> int:
         db.session.commit()
         documents.produce(agreement.document_id)
     return agreement_id
+
+
+# --- complaints ---------------------------------------------------------------------------
+
+def make_business(app, owner_email: str) -> int:
+    """A legal entity represented by ``owner_email``; returns its id."""
+    from app.businesses.models import BusinessKind
+
+    _serial_number, bin = _next_bin()
+    with app.app_context():
+        business = businesses.register_business(
+            find_by_email(owner_email), kind=BusinessKind.LEGAL_ENTITY, number=bin, name=f"ТОО «Тест {bin[-4:]}»",
+            address="Түркістан қ.", district="turkistan", sector="trade")
+        db.session.commit()
+        return business.id
+
+
+def complaint_form(business_id: int, **overrides) -> dict:
+    """The fields of the filing form, valid unless overridden."""
+    import secrets
+
+    form = {
+        "submission_token": secrets.token_urlsafe(16), "business_id": str(business_id), "association_id": "",
+        "pressure_type": "bribe_extortion", "body_category": "sanitary",
+        "body_name": "Түркістан облысының санитариялық-эпидемиологиялық бақылау департаменті",
+        "official_name": "", "official_position": "Бас маман", "incident_date": "2026-11-20",
+        "incident_district": "turkistan",
+        "description": "Тексеру кезінде маман актіні жасамау үшін 500 000 теңге талап етті. Куәлар бар.",
+        "amount_demanded": "500000", "keep_identity_confidential": "y", "consent": "y",
+    }
+    form.update(overrides)
+    return form
+
+
+def filed_complaint(app, owner_email: str, business_id: int, *, received=None, uploads=(), **overrides) -> int:
+    """A complaint filed through the service (talon issued); returns its id."""
+    from datetime import date as _date
+
+    from app.complaints import services as complaints
+
+    fields = complaint_form(business_id, **overrides)
+    filing = complaints.Filing(
+        business_id=business_id, association_id=int(fields["association_id"] or 0) or None,
+        association_may_follow=bool(fields.get("association_may_follow")), pressure_type=fields["pressure_type"],
+        body_category=fields["body_category"], body_name=fields["body_name"], official_name=None,
+        official_position=fields["official_position"], incident_date=_date.fromisoformat(fields["incident_date"]),
+        incident_district=fields["incident_district"], description=fields["description"],
+        amount_demanded=int(fields["amount_demanded"]) if fields["amount_demanded"] else None,
+        keep_identity_confidential=bool(fields["keep_identity_confidential"]), consent=True,
+        submission_token=fields["submission_token"],
+    )
+    with app.app_context():
+        complaint, _created = complaints.file_complaint(find_by_email(owner_email), filing, list(uploads),
+                                                        received=received)
+        db.session.commit()
+        complaints.issue_document(complaint.talon_document_id)
+        return complaint.id

@@ -14,6 +14,8 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from app.accounts.models import STAFF_ROLES, Role
+from app.audit import services as audit
+from app.extensions import db
 
 F = TypeVar("F", bound=Callable)
 
@@ -60,6 +62,9 @@ def enforce_access():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if Role(current_user.role) not in rule:
+        audit.record("auth.forbidden", actor_id=current_user.id, actor_label=current_user.email,
+                     details={"endpoint": endpoint, "method": request.method})
+        db.session.commit()
         abort(403)
     return None
 

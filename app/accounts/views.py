@@ -18,6 +18,7 @@ from app.accounts.forms import (
 from app.accounts.guards import public, roles
 from app.accounts.models import Role
 from app.accounts.passwords import PasswordProblem
+from app.audit import services as audit
 from app.extensions import db, limiter
 from app.i18n import current_locale
 
@@ -36,7 +37,7 @@ def password_message(problem: PasswordProblem) -> str:
 
 def home_for(user) -> str:
     if user.is_staff:
-        return url_for("businesses.staff_businesses")
+        return url_for("review.dashboard")
     return url_for("businesses.dashboard")
 
 
@@ -112,9 +113,14 @@ def login():
             g.login_failed = True
             form.form_errors.append(_("The e-mail address or the password is incorrect."))
         else:
-            web_login.begin(user)  # commits last_login_at with the new session
+            audit.record("auth.login", actor_id=user.id, actor_label=user.email)
+            web_login.begin(user)  # commits last_login_at and the audit entry with the new session
             target = web_login.safe_next(request.args.get("next"))
             return redirect(target or home_for(user))
+    if g.get("login_failed"):
+        audit.record("auth.login_failed", actor_id=None,
+                     actor_label=services.normalize_email(form.email.data or "")[:254] or "unknown")
+        db.session.commit()
     status = 401 if g.get("login_failed") else (400 if form.errors else 200)
     return render_template("accounts/login.html", form=form), status
 

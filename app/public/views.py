@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.guards import public
+from app.accounts.views import home_for
 from app.extensions import db
 
 bp = Blueprint("public", __name__)
@@ -17,8 +18,7 @@ bp = Blueprint("public", __name__)
 @public
 def index():
     if current_user.is_authenticated:
-        target = "businesses.staff_businesses" if current_user.is_staff else "businesses.dashboard"
-        return redirect(url_for(target))
+        return redirect(home_for(current_user))
     return render_template("public/index.html")
 
 

@@ -23,7 +23,7 @@ def test_admin_creates_officer_with_one_time_password(app, client, signed_in):
         assert user.role == "officer"
     login = app.test_client().post("/login", data={"email": "new.officer@example.kz", "password": password})
     assert login.status_code == 302
-    assert login.headers["Location"] == "/staff/businesses"
+    assert login.headers["Location"] == "/staff/"
 
 
 def test_admin_cannot_create_entrepreneur_or_unknown_role(app, client, signed_in):

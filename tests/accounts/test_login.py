@@ -18,7 +18,7 @@ def test_login_and_logout(client, auth, make_user):
 
 def test_staff_land_on_staff_pages(auth, make_user):
     response = auth.login(make_user(Role.OFFICER))
-    assert response.headers["Location"] == "/staff/businesses"
+    assert response.headers["Location"] == "/staff/"
 
 
 def test_email_is_case_insensitive_at_login(auth, make_user):

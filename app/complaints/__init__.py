@@ -1,0 +1,1 @@
+"""Complaints about pressure on businesses: filing, the legal clock, review, decisions."""

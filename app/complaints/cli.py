@@ -1,0 +1,19 @@
+"""``flask --app wsgi deadlines remind``: the daily job of the legal clock."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from app.complaints import casework
+from app.extensions import db
+
+deadlines_group = AppGroup("deadlines", help="The legal clock of complaints.")
+
+
+@deadlines_group.command("remind")
+def deadlines_remind() -> None:
+    """Notify officers of near deadlines and supervisors of overdue complaints (run daily)."""
+    warned, overdue = casework.remind_deadlines()
+    db.session.commit()
+    click.echo(f"{warned} deadline reminder(s), {overdue} overdue notice(s).")

@@ -1,0 +1,167 @@
+"""Complaints, their events, messages (and internal notes) and evidence files."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+class PressureType(enum.StrEnum):
+    UNSCHEDULED_INSPECTION = "unscheduled_inspection"
+    BRIBE_EXTORTION = "bribe_extortion"
+    PERMIT_OBSTRUCTION = "permit_obstruction"
+    SEIZURE = "seizure"
+    RAIDER_TAKEOVER = "raider_takeover"
+    CRIMINAL_PROSECUTION = "criminal_prosecution"
+    PROCUREMENT_INTERFERENCE = "procurement_interference"
+    OTHER = "other"
+
+
+class BodyCategory(enum.StrEnum):
+    LOCAL_EXECUTIVE = "local_executive"  # akimats
+    STATE_REVENUE = "state_revenue"  # tax and customs
+    POLICE = "police"
+    PROSECUTION = "prosecution"
+    SANITARY = "sanitary"
+    EMERGENCY = "emergency"  # fire safety
+    LAND_RELATIONS = "land_relations"
+    ECOLOGY = "ecology"
+    ENFORCEMENT = "enforcement"  # bailiffs, courts' enforcement
+    LICENSING = "licensing"  # permits and licences of central bodies
+    QUASI_PUBLIC = "quasi_public"  # state companies, utilities
+    OTHER = "other"
+
+
+class ComplaintStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    ASSIGNED = "assigned"
+    IN_REVIEW = "in_review"
+    INFO_REQUESTED = "info_requested"
+    FORWARDED = "forwarded"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    APPEALED = "appealed"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset({ComplaintStatus.REGISTERED, ComplaintStatus.ASSIGNED, ComplaintStatus.IN_REVIEW,
+                           ComplaintStatus.INFO_REQUESTED, ComplaintStatus.APPEALED})
+
+
+class Outcome(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    PARTIALLY_CONFIRMED = "partially_confirmed"
+    NOT_CONFIRMED = "not_confirmed"
+
+
+def _values(enum_type) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum_type)
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_values(ComplaintStatus)})", name="status"),
+        CheckConstraint(f"pressure_type IN ({_values(PressureType)})", name="pressure_type"),
+        CheckConstraint(f"body_category IN ({_values(BodyCategory)})", name="body_category"),
+        CheckConstraint(f"outcome IN ({_values(Outcome)})", name="outcome"),
+        CheckConstraint("amount_demanded IS NULL OR amount_demanded >= 0", name="amount_demanded"),
+        UniqueConstraint("filed_by_id", "submission_token", name="uq_complaints_submission"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # One form, one complaint: the token of the form that created it (double submit).
+    submission_token: Mapped[str] = mapped_column(String(64))
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("associations.id"), index=True)
+    association_may_follow: Mapped[bool] = mapped_column(default=False)
+
+    pressure_type: Mapped[str] = mapped_column(String(32))
+    body_category: Mapped[str] = mapped_column(String(32))
+    body_name: Mapped[str] = mapped_column(String(300))
+    official_name: Mapped[str | None] = mapped_column(String(200))
+    official_position: Mapped[str | None] = mapped_column(String(200))
+    incident_date: Mapped[date]
+    incident_district: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    amount_demanded: Mapped[int | None] = mapped_column(BigInteger)  # tenge
+    keep_identity_confidential: Mapped[bool] = mapped_column(default=True)
+    consent_at: Mapped[datetime]
+
+    status: Mapped[str] = mapped_column(String(24), default=ComplaintStatus.REGISTERED.value, index=True)
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    # The legal clock (dates in Asia/Almaty).
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registration_day: Mapped[date]
+    due_date: Mapped[date] = mapped_column(index=True)
+    forwarding_due: Mapped[date]
+    extended_until: Mapped[date | None]
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    decision_text: Mapped[str | None] = mapped_column(Text)
+    forwarded_to: Mapped[str | None] = mapped_column(String(300))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
+    appealed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    talon_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+
+class ComplaintEvent(db.Model):
+    """Every transition and clock change: who, when, from, to, comment (public wording)."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(Text)
+    # What the decision said, kept with the event so a re-issued letter says the same:
+    # the outcome code (resolve) or the competent body (forward).
+    detail: Mapped[str | None] = mapped_column(String(300))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+
+class CaseMessage(db.Model):
+    """The thread between complainant and department; ``internal`` rows are officers' notes."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+
+
+class Evidence(db.Model):
+    """An uploaded file (stored encrypted); filed with the complaint or sent in a message."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int]
+    display_name: Mapped[str] = mapped_column(String(255))  # the user's file name, as text only
