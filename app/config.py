@@ -100,6 +100,12 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PBI_KEY_PASSPHRASE": str,
     "PBI_PUBLIC_URL": str,
     "PBI_VERIFY_LIMIT": str,
+    "PBI_SMTP_HOST": str,
+    "PBI_SMTP_PORT": int,
+    "PBI_SMTP_USER": str,
+    "PBI_SMTP_PASSWORD": str,
+    "PBI_SMTP_STARTTLS": _as_bool,
+    "PBI_MAIL_FROM": str,
 }
 
 

@@ -7,7 +7,9 @@ never anything else.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
@@ -19,9 +21,14 @@ from app.agreements.models import Agreement, AgreementEvent, AuthorityProof
 from app.businesses import services as businesses
 from app.businesses.identifiers import compute_check_digit
 from app.businesses.models import Association, Business, BusinessKind
+from app.complaints import casework
+from app.complaints import services as complaints
+from app.complaints.models import CaseMessage, Complaint, ComplaintEvent, Evidence
 from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
+from app.notifications.models import Notification, OutboxMessage
+from app.timeutil import local_today, utcnow
 
 DEMO_DOMAIN = "demo.pbi.kz"
 DEMO_PASSWORD = "Turkistan-Demo-2026"  # noqa: S105 (public demo password, printed)
@@ -90,6 +97,20 @@ def exists() -> bool:
 
 def remove() -> None:
     numbers = _numbers()
+    complaint_ids = select(Complaint.id).join(Business, Business.id == Complaint.business_id).where(
+        Business.number.in_(numbers))
+    db.session.execute(update(Complaint).where(Complaint.id.in_(complaint_ids)).values(talon_document_id=None))
+    db.session.execute(update(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(complaint_ids))
+                       .values(document_id=None))
+    db.session.execute(delete(Document).where(Document.subject_type == "complaint",
+                                              Document.subject_id.in_(complaint_ids)))
+    for model in (Evidence, CaseMessage, ComplaintEvent):
+        db.session.execute(delete(model).where(model.complaint_id.in_(complaint_ids)))
+    db.session.execute(delete(Complaint).where(Complaint.id.in_(complaint_ids)))
+    demo_emails = select(User.email).where(User.email.like(f"%@{DEMO_DOMAIN}"))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address.in_(demo_emails)))
+    db.session.execute(delete(Notification).where(Notification.user_id.in_(
+        select(User.id).where(User.email.like(f"%@{DEMO_DOMAIN}")))))
     association_ids = select(Association.id).where(Association.bin.in_(numbers))
     agreement_ids = select(Agreement.id).where(Agreement.association_id.in_(association_ids))
     db.session.execute(update(Agreement).where(Agreement.id.in_(agreement_ids)).values(document_id=None))
@@ -142,6 +163,7 @@ def create() -> list[DemoLogin]:
         )
     db.session.commit()
     _create_agreements()
+    _create_complaints()
     return logins()
 
 
@@ -182,3 +204,110 @@ def recreate() -> list[DemoLogin]:
     remove()
     db.session.commit()
     return create()
+
+
+def _business(number: str) -> Business:
+    return db.session.scalars(select(Business).where(Business.number == number)).one()
+
+
+SANITARY = "Түркістан облысының санитариялық-эпидемиологиялық бақылау департаменті"
+
+
+def _file(owner_key: str, business_number: str, *, days_ago: int = 0, pressure: str = "unscheduled_inspection",
+          body: str = "sanitary", body_name: str = SANITARY, association_bin: str | None = None,
+          evidence: bool = True) -> Complaint:
+    owner = _user(owner_key)
+    association_id = None
+    if association_bin:
+        association_id = db.session.scalars(select(Association.id).where(Association.bin == association_bin)).one()
+    filing = complaints.Filing(
+        business_id=_business(business_number).id, association_id=association_id,
+        association_may_follow=association_id is not None, pressure_type=pressure, body_category=body,
+        body_name=body_name, official_name=None, official_position="Бас маман",
+        incident_date=local_today() - timedelta(days=days_ago + 3), incident_district="turkistan",
+        description=("Жоспардан тыс тексеру кезінде лауазымды тұлға айыппұл салмау үшін ақша талап етті. "
+                     "Во время внеплановой проверки должностное лицо потребовало деньги за неналожение штрафа."),
+        amount_demanded=300_000 if pressure == "bribe_extortion" else None, keep_identity_confidential=True,
+        consent=True, submission_token=secrets.token_urlsafe(16),
+    )
+    uploads = [complaints.Upload(_DEMO_PROOF, "акт-проверки.pdf")] if evidence else []
+    complaint, _ = complaints.file_complaint(owner, filing, uploads, received=utcnow() - timedelta(days=days_ago))
+    db.session.commit()
+    complaints.issue_document(complaint.talon_document_id)
+    return db.session.get(Complaint, complaint.id)
+
+
+def _decide(letter_id: int) -> None:
+    db.session.commit()
+    complaints.issue_document(letter_id)
+
+
+def _create_complaints() -> None:
+    """Complaints in every state: one overdue, one covered by an association, letters issued."""
+    officer1, officer2, supervisor = _user("officer1"), _user("officer2"), _user("supervisor")
+    farm_bin, farmers = "940140000385", demo_associations()[0][1]
+    ip_number, build_bin, tour_bin = demo_businesses()[1][2], "990140004654", demo_businesses()[3][2]
+
+    _file("dana", tour_bin, pressure="permit_obstruction", body="licensing",
+          body_name="Түркістан облысының туризм басқармасы")  # registered
+
+    assigned = _file("bakhyt", build_bin, days_ago=1, pressure="raider_takeover", body="land_relations",
+                     body_name="Сайрам ауданының жер қатынастары бөлімі")
+    casework.take(officer1, assigned)
+    db.session.commit()
+
+    covered = _file("aigerim", farm_bin, days_ago=2, pressure="bribe_extortion", association_bin=farmers)
+    casework.take(officer1, covered)
+    casework.start_review(officer1, covered)
+    complaints.post_message(officer1, covered, "Тексеру актісінің көшірмесі бар ма? / Есть ли копия акта?",
+                            [], internal=True, staff=True)
+    db.session.commit()
+
+    asked = _file("aigerim", ip_number, days_ago=3, pressure="seizure", body="state_revenue",
+                  body_name="Кентау қаласы бойынша мемлекеттік кірістер басқармасы")
+    casework.assign(supervisor, asked, officer2.id)
+    casework.start_review(officer2, asked)
+    casework.request_info(officer2, asked,
+                          "Тауарды ұстау хаттамасын жіберіңізші. / Пришлите протокол задержания товара.")
+    db.session.commit()
+
+    forwarded = _file("bakhyt", build_bin, days_ago=4, pressure="procurement_interference", body="local_executive",
+                      body_name="Сайрам ауданының әкімдігі")
+    casework.take(officer2, forwarded)
+    casework.start_review(officer2, forwarded)
+    _decide(casework.forward(officer2, forwarded,
+                             "Түркістан облысының прокуратурасы / Прокуратура Туркестанской области",
+                             "Мемлекеттік сатып алу заңнамасының сақталуын тексеру үшін жолданды."))
+
+    resolved = _file("aigerim", farm_bin, days_ago=6)
+    casework.take(officer1, resolved)
+    casework.start_review(officer1, resolved)
+    _decide(casework.resolve(officer1, resolved, "confirmed",
+                             "Тексеру барысында фактілер расталды; лауазымды тұлғаға қатысты іс қозғалды. / "
+                             "Факты подтвердились; в отношении должностного лица начато производство."))
+
+    rejected = _file("dana", tour_bin, days_ago=7, pressure="other", body="other", body_name="—", evidence=False)
+    casework.take(officer2, rejected)
+    _decide(casework.reject(officer2, rejected, "Өтініште мемлекеттік органның әрекеті көрсетілмеген. / "
+                                                "В обращении не указаны действия государственного органа."))
+
+    appealed = _file("bakhyt", build_bin, days_ago=8, pressure="unscheduled_inspection", body="emergency",
+                     body_name="Сайрам ауданының төтенше жағдайлар бөлімі")
+    casework.take(officer1, appealed)
+    casework.start_review(officer1, appealed)
+    _decide(casework.resolve(officer1, appealed, "not_confirmed", "Тексеру заң талаптарына сай жүргізілген."))
+    casework.appeal(_user("bakhyt"), appealed, "Тексеру жоспарда болмаған, құжаттарды қоса беремін.")
+    db.session.commit()
+
+    closed = _file("dana", tour_bin, days_ago=9, pressure="other", body="police",
+                   body_name="Отырар аудандық полиция бөлімі", evidence=False)
+    casework.take(officer2, closed)
+    _decide(casework.reject(officer2, closed, "Мәселе департаменттің құзыретіне жатпайды."))
+    casework.close(officer2, closed)
+    db.session.commit()
+
+    overdue = _file("aigerim", ip_number, days_ago=40, pressure="bribe_extortion", body="police",
+                    body_name="Кентау қалалық полиция басқармасы")
+    casework.take(officer2, overdue)
+    casework.start_review(officer2, overdue)
+    db.session.commit()

@@ -45,22 +45,17 @@ def read_limited(stream, limit: int) -> bytes | None:
 # kind -> (MIME type for download, file extension)
 EVIDENCE_KINDS: dict[str, tuple[str, str]] = {
     **KINDS,
-    "webp": ("image/webp", "webp"),
-    "heic": ("image/heic", "heic"),
+    "webp": ("image/webp", "webp"), "heic": ("image/heic", "heic"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "mp3": ("audio/mpeg", "mp3"),
-    "m4a": ("audio/mp4", "m4a"),
-    "ogg": ("audio/ogg", "ogg"),
-    "wav": ("audio/wav", "wav"),
-    "mp4": ("video/mp4", "mp4"),
+    "mp3": ("audio/mpeg", "mp3"), "m4a": ("audio/mp4", "m4a"), "ogg": ("audio/ogg", "ogg"),
+    "wav": ("audio/wav", "wav"), "mp4": ("video/mp4", "mp4"),
 }
 
 ZIP_MAX_ENTRIES = 2000
 ZIP_MAX_RATIO = 20  # total uncompressed size / total compressed size
 ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024
 _CONTENT_TYPES_MAX = 1024 * 1024
-
 _PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
 _MP4_BRANDS = frozenset({b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"dash", b"M4V "})
@@ -73,10 +68,8 @@ _OOXML_MAIN = {
 _OOXML_ACTIVE = ("macroenabled", "vbaproject", "activex")  # markers of macros and ActiveX controls
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 # MPEG audio Layer III: kbit/s for bitrate index 1..14 (MPEG-1; MPEG-2 and 2.5), sample rates per version
-_L3_BITRATES = {
-    3: (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    2: (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
+_L3_BITRATES = {3: (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+                2: (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}
 _SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
@@ -243,18 +236,17 @@ def _ooxml_kind(archive: zipfile.ZipFile) -> str | None:
     packed, unpacked = sum(i.compress_size for i in infos), sum(i.file_size for i in infos)
     if unpacked > ZIP_MAX_UNCOMPRESSED or unpacked > ZIP_MAX_RATIO * max(packed, 1):
         return None  # zip bomb
-    if any(info.flag_bits & 0x1 for info in infos):
-        return None  # encrypted entries
+    if any(info.flag_bits & 0x41 for info in infos):
+        return None  # encrypted entries (traditional or strong encryption)
     if any(name.rsplit("/", 1)[-1] in ("vbaproject.bin", "vbadata.xml") for name in names):
         return None  # macros
     if "[content_types].xml" not in names:
         return None
     info = infos[names.index("[content_types].xml")]
-    if info.file_size > _CONTENT_TYPES_MAX:
-        return None
     with archive.open(info) as stream:
-        text = stream.read(_CONTENT_TYPES_MAX + 1).decode("utf-8-sig")
-    if len(text) > _CONTENT_TYPES_MAX or re.search(r"<!\s*(doctype|entity)", text, re.IGNORECASE):
+        raw = stream.read(_CONTENT_TYPES_MAX + 1)
+    text = raw.decode("utf-8-sig")  # Office writes UTF-8; anything else fails here and is refused
+    if len(raw) > _CONTENT_TYPES_MAX or re.search(r"<!\s*(doctype|entity)", text, re.IGNORECASE):
         return None  # Office never writes a DTD; refusing one keeps entity expansion away from the parser
     root = ElementTree.fromstring(text)  # noqa: S314 - no DTD can reach the parser (checked above)
     if root.tag != _CT_NS + "Types":

@@ -130,21 +130,39 @@ def _naive_utc(value: datetime) -> datetime:
     return value
 
 
+def _storable(value: str) -> str:
+    """``value`` with what no database column can hold (NUL, lone surrogates) replaced by U+FFFD."""
+    value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def _code(name: str, value: Any) -> str:
+    """A name chosen by the program (the action): refused, not repaired, when malformed."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"audit {name} must be a non-empty string")
+    if len(value) > _LIMITS[name] or _storable(value) != value:
+        raise ValueError(f"audit {name} is malformed: {value!r}")
+    return value
+
+
 def _text(name: str, value: Any, *, required: bool) -> str | None:
-    if value is None:
-        if required:
-            raise ValueError(f"audit {name} is required")
+    """Text that may come from users (a label, a number typed in a form): always storable.
+
+    Unstorable characters are replaced and an over-long value is cut to the column's
+    length (ending in "…"), so that an odd input is recorded rather than lost.
+    """
+    if value is None and not required:
         return None
     if not isinstance(value, str):
         raise TypeError(f"audit {name} must be a string, not {type(value).__name__}")
     if required and not value.strip():
         raise ValueError(f"audit {name} is required")
-    if len(value) > _LIMITS[name]:
-        raise ValueError(f"audit {name} is longer than {_LIMITS[name]} characters")
-    if "\x00" in value:
-        raise ValueError(f"audit {name} contains a NUL character")
-    value.encode("utf-8")  # refuses lone surrogates, which cannot be stored or hashed
-    return value
+    value, limit = _storable(value), _LIMITS[name]
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -207,13 +225,20 @@ def record(action: str, *, actor_id: int | None, actor_label: str, subject_type:
            at: datetime | None = None) -> AuditEntry:
     """Append one event to the audit log, in the caller's transaction (flushes, never commits).
 
+    ``action`` must be a well-formed name (``ValueError`` otherwise). ``actor_label``,
+    ``subject_type`` and ``subject_id`` may come from users: NUL characters and lone
+    surrogates become U+FFFD and an over-long value is cut to its column (254, 64, 64
+    characters) ending in "…", so the event is still recorded. ``details`` must be a
+    mapping of JSON values (dates, enums, decimals and UUIDs are written as text);
+    anything else raises ``TypeError``.
+
     If the caller's transaction rolls back, the event and the head's move roll back with
     it, so the log has no gap. On PostgreSQL the head row stays locked until the caller
     commits: record as late in the transaction as is convenient. ``at`` defaults to now
     (naive UTC, taken after the lock, so time never goes backwards along the chain); an
     aware ``at`` is converted to naive UTC.
     """
-    action = _text("action", action, required=True)
+    action = _code("action", action)
     actor_label = _text("actor_label", actor_label, required=True)
     subject_type = _text("subject_type", subject_type, required=False)
     if isinstance(subject_id, bool) or not isinstance(subject_id, str | int | None):
@@ -223,7 +248,7 @@ def record(action: str, *, actor_id: int | None, actor_label: str, subject_type:
         raise TypeError("audit actor_id must be an integer or None")
     if details is not None and not isinstance(details, Mapping):
         raise TypeError("audit details must be a mapping")
-    details_text = canonical_json(dict(details or {}))
+    details_text = _storable(canonical_json(dict(details or {})))
 
     new_id, prev_hash = _advance_head()
     when = _naive_utc(at) if at is not None else utcnow()
@@ -328,8 +353,8 @@ def verify_chain(*, batch_size: int = 1000) -> ChainReport:
         last = f"the last row is {last_id}" if last_id else "the log is empty"
         return ChainReport(False, checked, last_id + 1, f"head points to row {head_id} but {last}")
     if head_hash != prev_hash:
-        return ChainReport(False, checked, last_id or None,
-                           f"head hash does not match row {last_id}" if last_id else "head hash is not the genesis value")
+        problem = f"head hash does not match row {last_id}" if last_id else "head hash is not the genesis value"
+        return ChainReport(False, checked, last_id or None, problem)
     # A row beyond the head was not appended by record(): its head move would be visible.
     # (Read the rows first, then the head: a concurrent legitimate append is never flagged.)
     max_id = db.session.scalar(select(func.max(_LOG.c.id)))

@@ -29,9 +29,11 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField(_l("Action"), validate_choice=False, filters=[strip],
-                         validators=[Optional(), max_length(64),
-                                     Regexp(_ACTION, message=_l("Use lower-case letters, digits, dots and underscores."))])
+    action = SelectField(
+        _l("Action"), validate_choice=False, filters=[strip],
+        validators=[Optional(), max_length(64),
+                    Regexp(_ACTION, message=_l("Use lower-case letters, digits, dots and underscores."))],
+    )
     actor = StringField(_l("User (e-mail address or part of it)"), [Optional(), max_length(254)], filters=[strip])
     subject_type = StringField(_l("Subject type"), [Optional(), max_length(64)], filters=[strip])
     subject_id = StringField(_l("Subject number"), [Optional(), max_length(64)], filters=[strip])

@@ -248,7 +248,7 @@ class WorkCalendar:
         if year_calendar is None:
             raise self._outside(day.year)
         if _is_weekend(day):
-            return False
+            return day in year_calendar.working_weekend_days
         return day not in year_calendar.days_off
 
     def next_working_day(self, day: date) -> date:

@@ -15,7 +15,7 @@ from app.database import like_pattern
 from app.documents.models import Document
 from app.extensions import db
 
-_EFFECTIVE_DUE = func.coalesce(Complaint.extended_until, Complaint.due_date)
+_effective_due = func.coalesce(Complaint.extended_until, Complaint.due_date)
 _OPEN = [status.value for status in OPEN_STATUSES]
 
 
@@ -82,9 +82,9 @@ def queue(filters: QueueFilter, *, today: date, soon_until: date, page: int = 1,
         stmt = stmt.where(Complaint.association_id.is_not(None) if filters.covered
                           else Complaint.association_id.is_(None))
     if filters.overdue:
-        stmt = stmt.where(Complaint.status.in_(_OPEN), _EFFECTIVE_DUE < today)
+        stmt = stmt.where(Complaint.status.in_(_OPEN), _effective_due < today)
     if filters.due_before:
-        stmt = stmt.where(Complaint.status.in_(_OPEN), _EFFECTIVE_DUE <= filters.due_before)
+        stmt = stmt.where(Complaint.status.in_(_OPEN), _effective_due <= filters.due_before)
     if filters.query.strip():
         pattern = like_pattern(filters.query)
         stmt = stmt.where(or_(
@@ -98,7 +98,7 @@ def queue(filters: QueueFilter, *, today: date, soon_until: date, page: int = 1,
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     order = ([Complaint.received_at.desc(), Complaint.id.desc()] if filters.sort == "received"
-             else [case((Complaint.status.in_(_OPEN), 0), else_=1), _EFFECTIVE_DUE, Complaint.id])
+             else [case((Complaint.status.in_(_OPEN), 0), else_=1), _effective_due, Complaint.id])
     rows = []
     for complaint, business_name, officer_name in db.session.execute(
             stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)):
@@ -134,8 +134,8 @@ def dashboard(user_id: int, *, today: date, soon_until: date) -> Dashboard:
 
     return Dashboard(
         counts=status_counts(),
-        overdue=count(Complaint.status.in_(_OPEN), _EFFECTIVE_DUE < today),
-        due_soon=count(Complaint.status.in_(_OPEN), _EFFECTIVE_DUE >= today, _EFFECTIVE_DUE <= soon_until),
+        overdue=count(Complaint.status.in_(_OPEN), _effective_due < today),
+        due_soon=count(Complaint.status.in_(_OPEN), _effective_due >= today, _effective_due <= soon_until),
         mine_open=count(Complaint.status.in_(_OPEN), Complaint.assigned_officer_id == user_id),
     )
 

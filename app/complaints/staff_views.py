@@ -81,7 +81,7 @@ def detail(complaint_id: int):
     assign_form = AssignForm()
     assign_form.officer_id.choices = queries.officers()
     business = db.session.get(Business, complaint.business_id)
-    today, soon = _soon_until()
+    today = local_today()
     return render_template(
         "complaints/staff_detail.html", complaint=complaint, business_name=business.name,
         business_number=business.number, effective_due=casework.effective_due(complaint), today=today,
