@@ -18,7 +18,8 @@ from app.documents import services as documents
 from app.documents.models import Document
 from app.documents.runtime import keystore
 from app.extensions import db
-from app.timeutil import utcnow
+from app.complaints.models import Complaint
+from app.timeutil import local_today
 from tests.conftest import base_config
 from tests.tools import assert_signed_whole_and_valid
 
@@ -51,16 +52,32 @@ def test_init_is_idempotent_and_sets_up_everything(tmp_path):
     assert config.read_text() == secret  # the secret is kept
     assert "admin@demo.pbi.kz" in second.stdout
 
-    exported = tmp_path / "agreement.pdf"
-    export = run_flask(instance, "documents", "export", "PBI-D-" + str(utcnow().year) + "-000001", str(exported))
-    assert export.returncode == 0, export.stderr
-    assert_signed_whole_and_valid(exported)
+    # Every document of the demo (the agreement, talons, decision letters) is valid for pdfsig.
+    listing = run_flask(instance, "documents", "list")
+    numbers = [line.split()[0] for line in listing.stdout.splitlines() if line.startswith("PBI-D-")]
+    kinds = {line.split()[1] for line in listing.stdout.splitlines() if line.startswith("PBI-D-")}
+    assert kinds == {"agreement", "complaint_receipt", "decision"} and len(numbers) >= 15
+    assert "not issued" not in listing.stdout
+    for number in numbers:
+        exported = tmp_path / f"{number}.pdf"
+        export = run_flask(instance, "documents", "export", number, str(exported))
+        assert export.returncode == 0, export.stderr
+        assert_signed_whole_and_valid(exported)
+    assert run_flask(instance, "audit", "verify").returncode == 0
 
     app = create_app({"INSTANCE_PATH": str(instance)})
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 7
         assert db.session.scalar(select(func.count()).select_from(Business)) == 4
         assert db.session.scalar(select(func.count()).select_from(Association)) == 2
+        statuses = set(db.session.scalars(select(Complaint.status)))
+        assert statuses == {"registered", "assigned", "in_review", "info_requested", "forwarded", "resolved",
+                            "rejected", "appealed", "closed"}
+        assert db.session.scalar(select(func.count()).select_from(Complaint).where(
+            Complaint.association_id.is_not(None))) >= 1
+        overdue = [c for c in db.session.scalars(select(Complaint)) if c.status in {"in_review", "assigned"}
+                   and (c.extended_until or c.due_date) < local_today()]
+        assert overdue
         roles = sorted(db.session.scalars(select(User.role)))
         assert roles.count("officer") == 2 and roles.count("entrepreneur") == 3
         for login in demo.logins():

@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.audit import services as audit
 from app.database import add_unique
 from app.documents import pdfcheck
 from app.documents.keys import fingerprint
@@ -136,11 +137,15 @@ def produce(document_id: int) -> Document:
     signed = sign_pdf(render_pdf(html, asset_dir=ASSETS), signer, reason=SIGNATURE_REASON,
                       location=SIGNATURE_LOCATION)
     digest = file_store().put(signed)
-    db.session.execute(
+    stored = db.session.execute(
         update(Document)
         .where(Document.id == document_id, Document.sha256.is_(None))
         .values(sha256=digest, signer_fingerprint=fingerprint(signer.cert), issued_at=info.issued_at)
-    )
+    ).rowcount
+    if stored:
+        audit.record("document.issued", actor_id=None, actor_label="system", subject_type=info.subject_type,
+                     subject_id=info.subject_number, details={"document": info.number, "kind": info.kind,
+                                                             "sha256": digest})
     db.session.commit()
     db.session.refresh(document)
     return document
