@@ -36,7 +36,7 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev translations lint
 	sh scripts/system-deps.sh test
-	$(BIN)/python -m pytest
+	PBI_TEST_POSTGRES_URL="$${PBI_TEST_POSTGRES_URL:-$$(sh scripts/test-postgres.sh)}" $(BIN)/python -m pytest
 
 # For developers: refresh messages.pot and the kk/ru/en catalogs after changing strings.
 extract-messages: $(VENV)/.runtime

@@ -2,7 +2,8 @@
 # Debian packages the app and its tests need.
 #   sh scripts/system-deps.sh run   — what `make run` needs: Pango and DejaVu fonts (WeasyPrint)
 #   sh scripts/system-deps.sh test  — also chromium (browser tests), poppler-utils (pdfsig,
-#                                     pdftotext) and openssl (CMS signatures in tests)
+#                                     pdftotext), openssl (CMS signatures in tests) and
+#                                     postgresql (the PostgreSQL path, tested on a real server)
 # Missing packages are installed with apt-get when we are root; otherwise one line says
 # what is missing (the tests that need a tool then skip, or fail when CI=true).
 set -u
@@ -16,6 +17,7 @@ if [ "$mode" = "test" ]; then
   need chromium
   need poppler-utils
   need openssl
+  need postgresql
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,84 @@
+"""Gap-free yearly numbers under concurrency, on SQLite and on a real PostgreSQL server."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.numbering import Counter, format_number, next_number
+from tests.conftest import build_app
+
+
+def _parallel_numbers(app, count: int, *, rollback_every: int = 0) -> list[str]:
+    barrier, numbers, errors = threading.Barrier(count), [], []
+    lock = threading.Lock()
+
+    def take(index: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                number = next_number("complaint", 2026)
+                if rollback_every and index % rollback_every == 0:
+                    db.session.rollback()  # a failed filing gives its number back
+                    return
+                db.session.commit()
+                with lock:
+                    numbers.append(number)
+            except Exception as exc:
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    return sorted(numbers)
+
+
+def test_format():
+    assert format_number("agreement", 2026, 7) == "PBI-A-2026-0007"
+    assert format_number("complaint", 2026, 123) == "PBI-C-2026-000123"
+    with pytest.raises(ValueError):
+        next_number("unknown", 2026)
+
+
+def test_sqlite_numbers_are_gap_free_with_rollbacks(app):
+    numbers = _parallel_numbers(app, 30, rollback_every=5)
+    assert numbers == [f"PBI-C-2026-{n:06d}" for n in range(1, 25)]
+    with app.app_context():
+        assert db.session.scalar(select(Counter.value)) == 24
+
+
+@pytest.fixture
+def postgres_app(tmp_path):
+    url = os.environ.get("PBI_TEST_POSTGRES_URL")
+    if not url:
+        reason = "set PBI_TEST_POSTGRES_URL to run the PostgreSQL tests (`make test` does, as root)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " — CI must run them")
+        pytest.skip(reason)
+    import psycopg
+
+    name = f"pbi_numbers_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = url.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    app = build_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"{base}/{name}",
+                    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 10})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_postgresql_numbers_are_gap_free_with_rollbacks(postgres_app):
+    numbers = _parallel_numbers(postgres_app, 30, rollback_every=5)
+    assert numbers == [f"PBI-C-2026-{n:06d}" for n in range(1, 25)]
