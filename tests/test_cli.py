@@ -14,11 +14,11 @@ from app.accounts.models import User
 from app.agreements.models import Agreement
 from app.businesses import identifiers
 from app.businesses.models import Association, Business
+from app.complaints.models import Complaint
 from app.documents import services as documents
 from app.documents.models import Document
 from app.documents.runtime import keystore
 from app.extensions import db
-from app.complaints.models import Complaint
 from app.timeutil import local_today
 from tests.conftest import base_config
 from tests.tools import assert_signed_whole_and_valid
