@@ -62,3 +62,9 @@ def add_unique(record) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def one_of(column: str, values) -> str:
+    """SQL for a CHECK constraint: ``column`` takes one of ``values`` (enum members or strings)."""
+    listed = ", ".join(f"'{getattr(value, 'value', value)}'" for value in values)
+    return f"{column} IN ({listed})"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import uuid
 
+import psycopg
 import pytest
 from flask import session
 from flask_babel import gettext
@@ -126,3 +130,31 @@ def translated(app, lang: str, message: str, **variables) -> str:
     with app.test_request_context("/"):
         session["lang"] = lang
         return gettext(message, **variables)
+
+
+@contextlib.contextmanager
+def postgres_app(tmp_path, **overrides):
+    """An app on a throw-away database of the PostgreSQL server in ``PBI_TEST_POSTGRES_URL``.
+
+    ``make test`` starts a local cluster and sets the URL (as root). Without it the test
+    is skipped, except in CI (``CI=true``), where it fails: CI always runs PostgreSQL.
+    """
+    url = os.environ.get("PBI_TEST_POSTGRES_URL")
+    if not url:
+        reason = "set PBI_TEST_POSTGRES_URL to run the PostgreSQL tests (`make test` does, as root)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " — CI must run them")
+        pytest.skip(reason)
+    name = f"pbi_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = url.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    app = build_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"{base}/{name}", **overrides)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

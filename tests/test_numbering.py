@@ -1,15 +1,13 @@
 """Gap-free yearly numbers under concurrency, on SQLite and on a real PostgreSQL server."""
 
-import os
 import threading
-import uuid
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.numbering import Counter, format_number, next_number
-from tests.conftest import build_app
+from tests.conftest import postgres_app
 
 
 def _parallel_numbers(app, count: int, *, rollback_every: int = 0) -> list[str]:
@@ -56,29 +54,11 @@ def test_sqlite_numbers_are_gap_free_with_rollbacks(app):
 
 
 @pytest.fixture
-def postgres_app(tmp_path):
-    url = os.environ.get("PBI_TEST_POSTGRES_URL")
-    if not url:
-        reason = "set PBI_TEST_POSTGRES_URL to run the PostgreSQL tests (`make test` does, as root)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — CI must run them")
-        pytest.skip(reason)
-    import psycopg
-
-    name = f"pbi_numbers_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = url.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    app = build_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"{base}/{name}",
-                    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 10})
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+def pg_app(tmp_path):
+    with postgres_app(tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 10}) as app:
+        yield app
 
 
-def test_postgresql_numbers_are_gap_free_with_rollbacks(postgres_app):
-    numbers = _parallel_numbers(postgres_app, 30, rollback_every=5)
+def test_postgresql_numbers_are_gap_free_with_rollbacks(pg_app):
+    numbers = _parallel_numbers(pg_app, 30, rollback_every=5)
     assert numbers == [f"PBI-C-2026-{n:06d}" for n in range(1, 25)]

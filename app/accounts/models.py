@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.database import one_of
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -24,16 +25,11 @@ STAFF_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
 LOCALES = ("kk", "ru", "en")
 
 
-def _in(column: str, values) -> str:
-    listed = ", ".join(f"'{v.value if isinstance(v, enum.Enum) else v}'" for v in values)
-    return f"{column} IN ({listed})"
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(_in("role", Role), name="role"),
-        CheckConstraint(_in("locale", LOCALES), name="locale"),
+        CheckConstraint(one_of("role", Role), name="role"),
+        CheckConstraint(one_of("locale", LOCALES), name="locale"),
         CheckConstraint("email = lower(email)", name="email_lower"),
     )
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.database import one_of
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -31,15 +32,11 @@ class ProofStatus(enum.StrEnum):
     REFUSED = "refused"
 
 
-def _values(enum_type) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum_type)
-
-
 class Agreement(db.Model):
     __tablename__ = "agreements"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_values(AgreementStatus)})", name="status"),
-        CheckConstraint(f"signature_method IN ({_values(SignatureMethod)})", name="signature_method"),
+        CheckConstraint(one_of("status", AgreementStatus), name="status"),
+        CheckConstraint(one_of("signature_method", SignatureMethod), name="signature_method"),
         CheckConstraint("status = 'draft' OR status = 'signed_by_association' OR number IS NOT NULL",
                         name="number_when_active"),
     )
@@ -98,7 +95,7 @@ class AuthorityProof(db.Model):
     """A power of attorney or an order appointing the head, checked by an officer."""
 
     __tablename__ = "authority_proofs"
-    __table_args__ = (CheckConstraint(f"status IN ({_values(ProofStatus)})", name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", ProofStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)

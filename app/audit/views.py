@@ -12,7 +12,7 @@ from wtforms.validators import Optional, Regexp
 
 from app.accounts.guards import roles
 from app.accounts.models import Role
-from app.audit import services
+from app.audit import queries, services
 from app.formkit import max_length, strip
 
 bp = Blueprint("audit", __name__, url_prefix="/staff")
@@ -48,7 +48,7 @@ class AuditFilterForm(FlaskForm):
             self.action.choices.append((current, current))
 
     def criteria(self) -> dict:
-        """The valid filters, ready for :func:`services.search` (invalid ones are ignored)."""
+        """The valid filters, ready for :func:`queries.search` (invalid ones are ignored)."""
         self.validate()
         return {name: getattr(self, name).data or None for name in FILTERS if not getattr(self, name).errors}
 
@@ -66,7 +66,7 @@ def _render(report: services.ChainReport | None):
     if upto is None:
         head = services.head_state()
         upto = head[0] if head else 0
-    result = services.search(**criteria, upto=upto, page=_page_number(), per_page=PER_PAGE)
+    result = queries.search(**criteria, upto=upto, page=_page_number(), per_page=PER_PAGE)
     link_args = {name: request.args[name] for name in FILTERS if request.args.get(name)}
     link_args["upto"] = upto
     return render_template("audit/log.html", form=form, result=result, report=report, link_args=link_args)

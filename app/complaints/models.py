@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.database import one_of
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -60,17 +61,13 @@ class Outcome(enum.StrEnum):
     NOT_CONFIRMED = "not_confirmed"
 
 
-def _values(enum_type) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum_type)
-
-
 class Complaint(db.Model):
     __tablename__ = "complaints"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_values(ComplaintStatus)})", name="status"),
-        CheckConstraint(f"pressure_type IN ({_values(PressureType)})", name="pressure_type"),
-        CheckConstraint(f"body_category IN ({_values(BodyCategory)})", name="body_category"),
-        CheckConstraint(f"outcome IN ({_values(Outcome)})", name="outcome"),
+        CheckConstraint(one_of("status", ComplaintStatus), name="status"),
+        CheckConstraint(one_of("pressure_type", PressureType), name="pressure_type"),
+        CheckConstraint(one_of("body_category", BodyCategory), name="body_category"),
+        CheckConstraint(one_of("outcome", Outcome), name="outcome"),
         CheckConstraint("amount_demanded IS NULL OR amount_demanded >= 0", name="amount_demanded"),
         UniqueConstraint("filed_by_id", "submission_token", name="uq_complaints_submission"),
     )

@@ -7,8 +7,6 @@ The audit models are imported here, before any app is built, so that ``build_app
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from datetime import datetime
 from hashlib import sha256
 
@@ -20,6 +18,7 @@ from app.audit.cli import audit_group
 from app.audit.views import bp as audit_bp
 from app.extensions import db
 from tests.conftest import build_app
+from tests.conftest import postgres_app as make_postgres_app
 
 GENESIS = "0" * 64
 
@@ -75,29 +74,6 @@ def drop_sqlite_triggers(*names: str) -> None:
 
 @pytest.fixture
 def postgres_app(tmp_path):
-    """An app on a fresh PostgreSQL database, when ``PBI_TEST_POSTGRES_URL`` names a server.
-
-    The URL must allow CREATE DATABASE, e.g. ``postgresql://postgres@localhost/postgres``.
-    """
-    url = os.environ.get("PBI_TEST_POSTGRES_URL")
-    if not url:
-        reason = "set PBI_TEST_POSTGRES_URL to run the PostgreSQL tests (`make test` does, as root)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — CI must run them")
-        pytest.skip(reason)
-    import psycopg
-
-    name = f"pbi_audit_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = url.rpartition("/")
-    database_url = base.replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
-    flask_app = register_audit(build_app(tmp_path, SQLALCHEMY_DATABASE_URI=database_url))
-    try:
-        yield flask_app
-    finally:
-        with flask_app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    """An app with the audit pages on a fresh PostgreSQL database (see tests.conftest)."""
+    with make_postgres_app(tmp_path) as flask_app:
+        yield register_audit(flask_app)

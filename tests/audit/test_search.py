@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.audit.services import record, search
+from app.audit.queries import search
+from app.audit.services import record
 from app.extensions import db
 
 ALMATY = ZoneInfo("Asia/Almaty")

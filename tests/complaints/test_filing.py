@@ -15,7 +15,7 @@ from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
 from app.timeutil import to_local
-from tests.conftest import build_app
+from tests.conftest import build_app, translated
 from tests.factories import PASSWORD, add_user, complaint_form, filed_complaint, make_business
 from tests.tools import assert_signed_whole_and_valid, pdftotext
 
@@ -72,6 +72,9 @@ def test_filing_with_pdf_and_jpeg_issues_a_signed_talon(app, client, owner, tmp_
     assert "Өтініштің қабылданғаны туралы талон" in text and "Талон о принятии обращения" in text
     assert complaint.number in text and complaint.due_date.strftime("%d.%m.%Y") in text
     assert "500 000" not in text and "Куәлар бар" not in text  # no description on the talon
+    for lang in ("kk", "ru"):  # the pressure type in both state languages, whatever the reader's
+        name = translated(app, lang, "Bribe extortion")
+        assert name != "Bribe extortion" and name in text
     with app.app_context():
         assert documents.verify_upload(pdf.data).valid
 
