@@ -22,20 +22,41 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.accounts import passwords
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.accounts.services import hasher
 from app.agreements import cms
+from app.agreements.authority import (  # noqa: F401 (part of this module's interface)
+    authority_verified,
+    decide_authority_proof,
+    is_representative,
+    require_representative,
+    submit_authority_proof,
+)
+from app.agreements.errors import (  # noqa: F401 (part of this module's interface)
+    OFFICERS,
+    SUPERVISORS,
+    AgreementError,
+    AuthorityNotVerified,
+    BadUpload,
+    IllegalTransition,
+    NotAllowed,
+    NotFound,
+    OpenAgreementExists,
+    ReasonRequired,
+    SignatureNeedsAcceptance,
+    SignatureRejected,
+    WrongPassword,
+    require_role,
+)
 from app.agreements.models import (
     Agreement,
     AgreementEvent,
     AgreementStatus,
-    AuthorityProof,
-    ProofStatus,
     SignatureMethod,
     TrustAnchor,
 )
 from app.agreements.texts import AgreementText, latest_published
-from app.businesses.models import Association
+from app.audit import services as audit
 from app.documents import services as documents
 from app.documents.models import DocumentKind
 from app.documents.pdf import render_pdf
@@ -43,62 +64,9 @@ from app.documents.runtime import file_store
 from app.extensions import db
 from app.numbering import next_number
 from app.timeutil import add_months, local_today, utcnow
-from app.uploads import display_name, sniff
 
 STANDARD_TEXT = "pbi-standard"
 OPEN_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED_BY_ASSOCIATION, AgreementStatus.ACTIVE)
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-OFFICERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
-
-
-class AgreementError(Exception):
-    pass
-
-
-class IllegalTransition(AgreementError):
-    def __init__(self, action: str, status: str) -> None:
-        super().__init__(f"{action} is not allowed from {status}")
-        self.action, self.status = action, status
-
-
-class NotAllowed(AgreementError):
-    """The actor's role or relation to the association does not allow this."""
-
-
-class AuthorityNotVerified(AgreementError):
-    pass
-
-
-class OpenAgreementExists(AgreementError):
-    pass
-
-
-class WrongPassword(AgreementError):
-    pass
-
-
-class ReasonRequired(AgreementError):
-    pass
-
-
-class SignatureRejected(AgreementError):
-    def __init__(self, problem: cms.CmsProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
-
-
-class SignatureNeedsAcceptance(AgreementError):
-    """An untrusted CMS signature must be accepted by an officer before countersigning."""
-
-
-class BadUpload(AgreementError):
-    def __init__(self, problem: str) -> None:  # "type" | "size" | "empty"
-        super().__init__(problem)
-        self.problem = problem
-
-
-class NotFound(AgreementError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -134,11 +102,10 @@ def _apply(agreement: Agreement, action: str, actor: User | None, comment: str |
         from_status=current.value, to_status=rule.target.value, comment=comment,
     ))
     agreement.status = rule.target.value
-
-
-def _require_role(actor: User, roles: frozenset[Role]) -> None:
-    if Role(actor.role) not in roles:
-        raise NotAllowed(actor.role)
+    audit.record("agreement.transition", actor_id=actor.id if actor else None,
+                 actor_label=actor.email if actor else "system", subject_type="agreement",
+                 subject_id=agreement.number or agreement.id,
+                 details={"action": action, "from": current.value, "to": rule.target.value})
 
 
 # --- texts ---------------------------------------------------------------------------
@@ -151,7 +118,7 @@ def text_of(agreement: Agreement) -> AgreementText:
     return texts()[(agreement.text_slug, agreement.text_version)]
 
 
-# --- associations and authority --------------------------------------------------------
+# --- agreements ----------------------------------------------------------------------
 
 def get_agreement(agreement_id: int) -> Agreement:
     agreement = db.session.get(Agreement, agreement_id)
@@ -160,66 +127,11 @@ def get_agreement(agreement_id: int) -> Agreement:
     return agreement
 
 
-def is_representative(user: User, association_id: int) -> bool:
-    association = db.session.get(Association, association_id)
-    return association is not None and any(r.id == user.id for r in association.representatives)
-
-
-def _require_representative(user: User, association_id: int) -> None:
-    if not is_representative(user, association_id):
-        raise NotAllowed("not a representative of this association")
-
-
-def authority_verified(association_id: int, user_id: int) -> bool:
-    """Has an officer accepted this representative's authority for this association?"""
-    return db.session.scalar(
-        select(AuthorityProof.id).where(
-            AuthorityProof.association_id == association_id,
-            AuthorityProof.representative_id == user_id,
-            AuthorityProof.status == ProofStatus.ACCEPTED.value,
-        )
-    ) is not None
-
-
-def submit_authority_proof(user: User, association_id: int, data: bytes, file_name: str) -> AuthorityProof:
-    _require_representative(user, association_id)
-    if not data:
-        raise BadUpload("empty")
-    if len(data) > current_app.config["PBI_AUTHORITY_MAX_BYTES"]:
-        raise BadUpload("size")
-    kind = sniff(data)
-    if kind is None:
-        raise BadUpload("type")
-    proof = AuthorityProof(
-        association_id=association_id, representative_id=user.id, file_sha256=file_store().put(data),
-        file_type=kind, file_name=display_name(file_name),
-    )
-    db.session.add(proof)
-    db.session.flush()
-    return proof
-
-
-def decide_authority_proof(officer: User, proof_id: int, *, accept: bool, reason: str | None) -> AuthorityProof:
-    _require_role(officer, OFFICERS)
-    proof = db.session.get(AuthorityProof, proof_id)
-    if proof is None:
-        raise NotFound(proof_id)
-    if proof.status != ProofStatus.PENDING.value:
-        raise IllegalTransition("decide", proof.status)
-    if not accept and not (reason or "").strip():
-        raise ReasonRequired()
-    proof.status = (ProofStatus.ACCEPTED if accept else ProofStatus.REFUSED).value
-    proof.reviewed_by_id, proof.reviewed_at = officer.id, utcnow()
-    proof.reason = (reason or "").strip() or None
-    db.session.flush()
-    return proof
-
-
 # --- drafting and signing --------------------------------------------------------------
 
 def start_agreement(user: User, association_id: int) -> Agreement:
     """A new draft of the current standard text; one open agreement per association."""
-    _require_representative(user, association_id)
+    require_representative(user, association_id)
     open_one = db.session.scalar(select(Agreement.id).where(
         Agreement.association_id == association_id,
         Agreement.status.in_([s.value for s in OPEN_STATUSES]),
@@ -258,7 +170,7 @@ def ensure_draft_pdf(agreement_id: int, render_html) -> bytes:
 
 
 def _before_signing(agreement: Agreement, user: User) -> None:
-    _require_representative(user, agreement.association_id)
+    require_representative(user, agreement.association_id)
     if AgreementStatus(agreement.status) is not AgreementStatus.DRAFT:
         raise IllegalTransition("sign", agreement.status)
     if not authority_verified(agreement.association_id, user.id):
@@ -315,7 +227,7 @@ def sign_with_cms(agreement_id: int, user: User, signature: bytes) -> Agreement:
 
 
 def accept_untrusted_signature(agreement_id: int, officer: User) -> Agreement:
-    _require_role(officer, OFFICERS)
+    require_role(officer, OFFICERS)
     agreement = get_agreement(agreement_id)
     if (AgreementStatus(agreement.status) is not AgreementStatus.SIGNED_BY_ASSOCIATION
             or agreement.signature_method != SignatureMethod.CMS.value or agreement.cms_trusted):
@@ -338,7 +250,7 @@ def needs_signature_acceptance(agreement: Agreement) -> bool:
 # --- the department's side -------------------------------------------------------------
 
 def return_to_draft(agreement_id: int, supervisor: User, comment: str) -> Agreement:
-    _require_role(supervisor, SUPERVISORS)
+    require_role(supervisor, SUPERVISORS)
     if not (comment or "").strip():
         raise ReasonRequired()
     agreement = get_agreement(agreement_id)
@@ -351,7 +263,7 @@ def return_to_draft(agreement_id: int, supervisor: User, comment: str) -> Agreem
 
 def countersign(agreement_id: int, supervisor: User) -> Agreement:
     """Activate: number, validity, and the final document reserved (produce it after commit)."""
-    _require_role(supervisor, SUPERVISORS)
+    require_role(supervisor, SUPERVISORS)
     agreement = get_agreement(agreement_id)
     _check(agreement, "countersign")
     if needs_signature_acceptance(agreement):
@@ -372,7 +284,7 @@ def countersign(agreement_id: int, supervisor: User) -> Agreement:
 
 
 def terminate(agreement_id: int, supervisor: User, reason: str) -> Agreement:
-    _require_role(supervisor, SUPERVISORS)
+    require_role(supervisor, SUPERVISORS)
     if not (reason or "").strip():
         raise ReasonRequired()
     agreement = get_agreement(agreement_id)
