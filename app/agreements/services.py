@@ -310,10 +310,3 @@ def expire_due(today: date | None = None) -> list[str]:
 def public_status(agreement_id: int) -> str:
     agreement = db.session.get(Agreement, agreement_id)
     return agreement.status if agreement else "unknown"
-
-
-def events_of(agreement_id: int) -> list[AgreementEvent]:
-    return list(db.session.scalars(
-        select(AgreementEvent).where(AgreementEvent.agreement_id == agreement_id)
-        .order_by(AgreementEvent.at, AgreementEvent.id)
-    ))
