@@ -18,6 +18,7 @@ on one host from sending the same messages.
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import fcntl
 import os
 import smtplib
@@ -59,9 +60,16 @@ class _Pending:
     created_at: datetime
 
 
+# Headers are not folded below RFC 5322's 998-character limit: Python's folding of RFC 2047
+# encoded words can drop the space between an ASCII word and a Cyrillic one (e.g. a
+# complaint number followed by Kazakh text). Our headers are short; the body is
+# quoted-printable with its own 76-character lines.
+MAIL_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def build_message(pending: _Pending, sender: str) -> EmailMessage:
     """The RFC 5322 message: UTF-8 text, 7-bit safe, with the recipient's language declared."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = pending.to_address
     message["Subject"] = pending.subject

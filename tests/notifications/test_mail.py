@@ -246,3 +246,18 @@ def test_cli_send_when_another_run_holds_the_lock(app, runner, person):
         os.close(fd)
     assert result.exit_code == 0
     assert "another" in result.output
+
+
+@pytest.mark.parametrize("subject", [
+    "БИҚ тізілімі: PBI-C-2026-000001 шағым бойынша жаңа ақпарат",
+    "Реестр ЗБИ: PBI-C-2026-000123 обновление по жалобе (PBI-C-2026-000123) и ещё несколько слов для длины",
+    "PBI Registry: update on PBI-C-2026-000001",
+])
+def test_subjects_survive_encoding_word_for_word(subject):
+    """Python's default header folding can drop a space between ASCII and Cyrillic words."""
+    from datetime import datetime
+
+    pending = mail._Pending(1, "a@example.kz", subject, "Сәлеметсіз бе.", "kk", datetime(2026, 11, 27, 10, 0))
+    wire = mail.build_message(pending, "no-reply@pbi.example.kz").as_bytes()
+    assert wire.isascii()
+    assert email.message_from_bytes(wire, policy=email.policy.default)["Subject"] == subject
