@@ -54,12 +54,22 @@ import calendar as _gregorian
 import functools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from app.calendar.years import (
+    ONE_DAY,
+    CalendarError,
+    Holiday,
+    Transfer,
+    YearCalendar,
+    build_year_calendar,
+    check_plain_date,
+    is_weekend,
+)
 
 __all__ = [
     "DATA_DIR",
@@ -77,127 +87,8 @@ __all__ = [
 LOCAL_ZONE = ZoneInfo("Asia/Almaty")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-_SATURDAY = 5
-_ONE_DAY = timedelta(days=1)
 _FILE_NAME = re.compile(r"^kz-(\d{4})\.toml$")
 _TOP_LEVEL_KEYS = frozenset({"year", "source", "holidays", "transfers", "extra_days_off"})
-
-
-class CalendarError(Exception):
-    """A date outside the covered years, or calendar data that cannot be trusted."""
-
-
-def _is_weekend(day: date) -> bool:
-    return day.weekday() >= _SATURDAY
-
-
-def _check_plain_date(day: object, what: str) -> date:
-    # datetime is a subclass of date but would never match the stored dates.
-    if not isinstance(day, date) or isinstance(day, datetime):
-        raise TypeError(f"{what} must be a datetime.date, not {type(day).__name__}")
-    return day
-
-
-@dataclass(frozen=True)
-class Holiday:
-    """A holiday that is a day off; ``religious`` ones are not moved off weekends."""
-
-    date: date
-    name_en: str
-    religious: bool = False
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """A day off moved by the authorities: ``day_off`` (a weekday) for ``working_day``."""
-
-    day_off: date
-    working_day: date
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class YearCalendar:
-    """One year's exceptions to the Monday-Friday working week.
-
-    ``days_off``: the Monday-Friday dates that are not working days (holidays, substitute
-    days, transferred and extra days off). ``working_weekend_days``: the Saturdays and
-    Sundays that are working days by a transfer.
-    """
-
-    year: int
-    days_off: frozenset[date]
-    working_weekend_days: frozenset[date]
-    source: str
-
-    def __post_init__(self) -> None:
-        if isinstance(self.year, bool) or not isinstance(self.year, int):
-            raise CalendarError(f"year must be an integer, not {self.year!r}")
-        for day in self.days_off:
-            if day.year != self.year or _is_weekend(day):
-                raise CalendarError(f"{self.year}: day off {day} is not a weekday of {self.year}")
-        for day in self.working_weekend_days:
-            if day.year != self.year or not _is_weekend(day):
-                raise CalendarError(f"{self.year}: working day {day} is not a weekend day of {self.year}")
-        if not isinstance(self.source, str) or not self.source.strip():
-            raise CalendarError(f"{self.year}: the source of the data must be given")
-
-
-def build_year_calendar(
-    year: int,
-    holidays: Iterable[Holiday],
-    transfers: Iterable[Transfer] = (),
-    extra_days_off: Iterable[date] = (),
-    source: str = "",
-) -> YearCalendar:
-    """Apply the statutory rules to one year's holidays and decrees.
-
-    Secular holidays on a Saturday or Sunday get a substitute day off: the first
-    Monday-Friday after the holiday that is not already off. Religious ones do not.
-    """
-    holidays = tuple(holidays)
-    transfers = tuple(transfers)
-    extra_days_off = tuple(extra_days_off)
-    taken: dict[date, str] = {}
-
-    def claim(day: date, what: str) -> None:
-        if day.year != year:
-            raise CalendarError(f"{year}: {what} {day} is outside the year {year}")
-        if day in taken:
-            raise CalendarError(f"{year}: duplicate date {day} ({taken[day]}; {what})")
-        taken[day] = what
-
-    for holiday in holidays:
-        claim(holiday.date, f"holiday {holiday.name_en!r}")
-    for transfer in transfers:
-        claim(transfer.day_off, "transferred day off")
-        if _is_weekend(transfer.day_off):
-            raise CalendarError(f"{year}: transferred day off {transfer.day_off} is not a weekday")
-        claim(transfer.working_day, "transferred working day")
-        if not _is_weekend(transfer.working_day):
-            raise CalendarError(f"{year}: transferred working day {transfer.working_day} is not a Saturday or Sunday")
-    for day in extra_days_off:
-        claim(day, "extra day off")
-        if _is_weekend(day):
-            raise CalendarError(f"{year}: extra day off {day} is not a weekday")
-
-    off = {h.date for h in holidays} | {t.day_off for t in transfers} | set(extra_days_off)
-    for holiday in sorted(holidays, key=lambda h: h.date):
-        if holiday.religious or not _is_weekend(holiday.date):
-            continue
-        candidate = holiday.date + _ONE_DAY
-        while _is_weekend(candidate) or candidate in off:
-            candidate += _ONE_DAY
-        if candidate.year != year:
-            raise CalendarError(f"{year}: the substitute for {holiday.date} falls outside the year")
-        off.add(candidate)
-
-    return YearCalendar(
-        year=year,
-        days_off=frozenset(day for day in off if not _is_weekend(day)),
-        working_weekend_days=frozenset(t.working_day for t in transfers),
-        source=source,
-    )
 
 
 def _add_months(day: date, months: int) -> date:
@@ -243,18 +134,18 @@ class WorkCalendar:
         )
 
     def is_working_day(self, day: date) -> bool:
-        _check_plain_date(day, "day")
+        check_plain_date(day, "day")
         year_calendar = self._years.get(day.year)
         if year_calendar is None:
             raise self._outside(day.year)
-        if _is_weekend(day):
+        if is_weekend(day):
             return day in year_calendar.working_weekend_days
         return day not in year_calendar.days_off
 
     def next_working_day(self, day: date) -> date:
         """``day`` itself when it is a working day, otherwise the first one after it."""
         while not self.is_working_day(day):
-            day += _ONE_DAY
+            day += ONE_DAY
         return day
 
     def add_working_days(self, start: date, count: int) -> date:
@@ -266,7 +157,7 @@ class WorkCalendar:
         self.is_working_day(start)  # refuses a start outside the covered years
         day = start
         while count:
-            day += _ONE_DAY
+            day += ONE_DAY
             if self.is_working_day(day):
                 count -= 1
         return day
@@ -279,7 +170,7 @@ class WorkCalendar:
             return -self.working_days_between(end, start)
         total, day = 0, start
         while day < end:
-            day += _ONE_DAY
+            day += ONE_DAY
             total += self.is_working_day(day)
         return total
 
