@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from dataclasses import dataclass
+from datetime import date
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
@@ -11,6 +13,8 @@ from app.accounts.services import find_by_email
 from app.agreements import rendering, services
 from app.businesses import services as businesses
 from app.businesses.identifiers import compute_check_digit
+from app.businesses.models import BusinessKind
+from app.complaints import services as complaints
 from app.demo import with_check_digit
 from app.documents import services as documents
 from app.documents.runtime import file_store
@@ -115,8 +119,6 @@ def active_agreement(app, parties: Parties) -> int:
 
 def make_business(app, owner_email: str) -> int:
     """A legal entity represented by ``owner_email``; returns its id."""
-    from app.businesses.models import BusinessKind
-
     _serial_number, bin = _next_bin()
     with app.app_context():
         business = businesses.register_business(
@@ -128,8 +130,6 @@ def make_business(app, owner_email: str) -> int:
 
 def complaint_form(business_id: int, **overrides) -> dict:
     """The fields of the filing form, valid unless overridden."""
-    import secrets
-
     form = {
         "submission_token": secrets.token_urlsafe(16), "business_id": str(business_id), "association_id": "",
         "pressure_type": "bribe_extortion", "body_category": "sanitary",
@@ -145,16 +145,12 @@ def complaint_form(business_id: int, **overrides) -> dict:
 
 def filed_complaint(app, owner_email: str, business_id: int, *, received=None, uploads=(), **overrides) -> int:
     """A complaint filed through the service (talon issued); returns its id."""
-    from datetime import date as _date
-
-    from app.complaints import services as complaints
-
     fields = complaint_form(business_id, **overrides)
     filing = complaints.Filing(
         business_id=business_id, association_id=int(fields["association_id"] or 0) or None,
         association_may_follow=bool(fields.get("association_may_follow")), pressure_type=fields["pressure_type"],
         body_category=fields["body_category"], body_name=fields["body_name"], official_name=None,
-        official_position=fields["official_position"], incident_date=_date.fromisoformat(fields["incident_date"]),
+        official_position=fields["official_position"], incident_date=date.fromisoformat(fields["incident_date"]),
         incident_district=fields["incident_district"], description=fields["description"],
         amount_demanded=int(fields["amount_demanded"]) if fields["amount_demanded"] else None,
         keep_identity_confidential=bool(fields["keep_identity_confidential"]), consent=True,

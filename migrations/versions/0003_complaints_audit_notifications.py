@@ -8,8 +8,45 @@ Create Date: 2026-11-27 18:11:27.635324
 from alembic import op
 import sqlalchemy as sa
 
-from app.audit.models import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL
 
+# The audit log is append-only in the database too (as of this revision; written out so
+# that later changes to the models cannot change what this migration did).
+APPEND_ONLY_DDL = {'postgresql': ['CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ '
+                "BEGIN RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'restrict_violation'; END; "
+                '$$',
+                'CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW '
+                'EXECUTE FUNCTION audit_log_refuse_change()',
+                'CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT '
+                'EXECUTE FUNCTION audit_log_refuse_change()',
+                'CREATE OR REPLACE FUNCTION audit_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$ '
+                "BEGIN IF TG_OP <> 'UPDATE' THEN RAISE EXCEPTION 'audit_head only moves forward' USING "
+                "ERRCODE = 'restrict_violation'; END IF; IF NEW.id <> OLD.id OR NEW.last_id NOT IN "
+                "(OLD.last_id, OLD.last_id + 1) THEN RAISE EXCEPTION 'audit_head only moves forward' USING "
+                "ERRCODE = 'restrict_violation'; END IF; RETURN NEW; END; $$",
+                'CREATE TRIGGER audit_head_forward_only BEFORE UPDATE OR DELETE ON audit_head FOR EACH ROW '
+                'EXECUTE FUNCTION audit_head_forward_only()',
+                'CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head FOR EACH STATEMENT '
+                'EXECUTE FUNCTION audit_head_forward_only()'],
+ 'sqlite': ['CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '
+            "'audit_log is append-only'); END",
+            'CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '
+            "'audit_log is append-only'); END",
+            'CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN SELECT RAISE(ABORT, '
+            "'audit_head only moves forward'); END",
+            'CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head WHEN NEW.id <> OLD.id OR '
+            "NEW.last_id NOT IN (OLD.last_id, OLD.last_id + 1) BEGIN SELECT RAISE(ABORT, 'audit_head only "
+            "moves forward'); END"]}
+
+DROP_APPEND_ONLY_DDL = {'postgresql': ['DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log',
+                'DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log',
+                'DROP FUNCTION IF EXISTS audit_log_refuse_change()',
+                'DROP TRIGGER IF EXISTS audit_head_forward_only ON audit_head',
+                'DROP TRIGGER IF EXISTS audit_head_no_truncate ON audit_head',
+                'DROP FUNCTION IF EXISTS audit_head_forward_only()'],
+ 'sqlite': ['DROP TRIGGER IF EXISTS audit_log_no_update',
+            'DROP TRIGGER IF EXISTS audit_log_no_delete',
+            'DROP TRIGGER IF EXISTS audit_head_no_delete',
+            'DROP TRIGGER IF EXISTS audit_head_forward_only']}
 
 # revision identifiers, used by Alembic.
 revision = '0003'
