@@ -59,6 +59,8 @@ from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
@@ -178,26 +180,32 @@ def actor_fields(user: Any) -> dict[str, Any]:
 
 
 def _create_head() -> None:
-    """Insert the head row (empty log) unless it exists; safe when two sessions race."""
-    last = db.session.scalar(select(func.max(_LOG.c.id)))
-    if last is not None:
-        raise AuditChainError(
-            f"audit_head is missing but audit_log has rows up to {last}; run `flask audit verify`"
-        )
+    """Insert the head row of an empty log; safe when two sessions race for it.
+
+    The insert waits for a concurrent session's uncommitted head and then does nothing,
+    so the caller's next UPDATE finds that head. Only the session whose insert really
+    created the head checks that the log is empty: a missing head beside existing rows
+    means tampering, not a first start.
+    """
     values = {"id": 1, "last_id": 0, "last_hash": GENESIS_HASH}
     dialect = db.session.get_bind(mapper=AuditHead).dialect.name
     if dialect in {"sqlite", "postgresql"}:
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        db.session.execute(insert(_HEAD).values(values).on_conflict_do_nothing(index_elements=[_HEAD.c.id]))
-        return
-    try:  # other databases: the primary key decides
-        with db.session.begin_nested():
-            db.session.execute(_HEAD.insert().values(values))
-    except IntegrityError:
-        pass
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = insert(_HEAD).values(values).on_conflict_do_nothing(index_elements=[_HEAD.c.id])
+        inserted = db.session.execute(statement).rowcount == 1
+    else:  # other databases: the primary key decides
+        try:
+            with db.session.begin_nested():
+                db.session.execute(_HEAD.insert().values(values))
+            inserted = True
+        except IntegrityError:
+            inserted = False
+    if inserted:
+        last = db.session.scalar(select(func.max(_LOG.c.id)))
+        if last is not None:
+            raise AuditChainError(
+                f"audit_head is missing but audit_log has rows up to {last}; run `flask audit verify`"
+            )
 
 
 def _advance_head() -> tuple[int, str]:
