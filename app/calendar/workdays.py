@@ -290,7 +290,40 @@ def load_calendar(directory: Path | None = None) -> WorkCalendar:
     return WorkCalendar(years)
 
 
+# The fixed-date public holidays as the law stands from 2027 (the Constitution of 2026 moved
+# Constitution Day to 15 March); used only for provisional years, see below.
+_STATUTORY_FIXED = (
+    ((1, 1), "New Year", False), ((1, 2), "New Year", False), ((1, 7), "Orthodox Christmas", True),
+    ((3, 8), "International Women's Day", False), ((3, 15), "Constitution Day", False),
+    ((3, 21), "Nauryz", False), ((3, 22), "Nauryz", False), ((3, 23), "Nauryz", False),
+    ((5, 1), "Unity Day", False), ((5, 7), "Defender of the Fatherland Day", False),
+    ((5, 9), "Victory Day", False), ((7, 6), "Capital Day", False), ((10, 25), "Republic Day", False),
+    ((12, 16), "Independence Day", False),
+)
+
+
+def provisional_year(year: int) -> YearCalendar:
+    """A year without a data file yet: the statutory fixed-date holidays and the weekend rule.
+
+    It lacks the movable Kurban Ait and the ministry's transfers, so deadlines may come a
+    day early — never late. It exists so that a filing near the end of the last covered
+    year (whose deadline runs into the next one) is registered instead of failing; the
+    year's data file should still be added when the transfer order is published.
+    """
+    holidays = [Holiday(date(year, month, day), name, religious) for (month, day), name, religious in _STATUTORY_FIXED]
+    return build_year_calendar(year, holidays, source=f"provisional: statutory fixed-date holidays only ({year})")
+
+
+def with_provisional_years(calendar: WorkCalendar, until: int) -> WorkCalendar:
+    """``calendar`` extended with provisional years up to and including ``until``."""
+    years = {year: calendar.year(year) for year in calendar.covered_years}
+    for year in range(calendar.covered_years.stop, until + 1):
+        years[year] = provisional_year(year)
+    return WorkCalendar(years)
+
+
 @functools.cache
 def default_calendar() -> WorkCalendar:
-    """The calendar from the package's data files, loaded once per process."""
-    return load_calendar()
+    """The calendar from the package's data files, loaded once per process, extended with
+    provisional years up to two years after the current one (see :func:`provisional_year`)."""
+    return with_provisional_years(load_calendar(), datetime.now(LOCAL_ZONE).year + 2)

@@ -63,7 +63,8 @@ def utc(*args: int) -> datetime:
 
 def test_covered_years_and_default_calendar():
     assert default_calendar() is default_calendar()
-    assert default_calendar().covered_years == range(2025, 2028)
+    assert load_calendar().covered_years == range(2025, 2028)
+    assert default_calendar().covered_years.start == 2025
     assert sorted(p.name for p in DATA_DIR.glob("*.toml")) == ["kz-2025.toml", "kz-2026.toml", "kz-2027.toml"]
 
 
@@ -494,3 +495,18 @@ def test_year_calendar_invariants():
         WorkCalendar({2030: year})
     with pytest.raises(CalendarError):
         WorkCalendar({})
+
+
+def test_default_calendar_never_stops_at_the_last_data_file():
+    """A filing in late December of the last covered year has its deadline in the next year."""
+    from app.calendar.workdays import default_calendar, load_calendar, provisional_year
+
+    data_years = load_calendar().covered_years
+    calendar = default_calendar()
+    assert calendar.covered_years.stop > data_years.stop  # provisional years follow the data
+    received = datetime(data_years.stop - 1, 12, 28, 6, 0, tzinfo=UTC)
+    due = calendar.consideration_due(received)
+    assert due.year == data_years.stop
+    provisional = provisional_year(2030)
+    assert date(2030, 3, 15) in provisional.days_off and date(2030, 8, 30) not in provisional.days_off
+    assert "provisional" in provisional.source
