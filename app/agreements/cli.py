@@ -5,14 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from app.agreements import services
-from app.agreements.models import TrustAnchor
-from app.documents.keys import fingerprint
+from app.agreements import services, trust
 from app.extensions import db
 
 agreements_group = AppGroup("agreements", help="Agreements with associations.")
@@ -36,23 +31,15 @@ trust_group = AppGroup("trust", help="Trust anchors for associations' own CMS si
 def trust_add(pem_file: Path) -> None:
     """Trust the root certificate(s) in PEM_FILE (e.g. the national certifying centre's roots)."""
     try:
-        certificates = x509.load_pem_x509_certificates(pem_file.read_bytes())
-    except ValueError as exc:
-        raise click.ClickException(f"not a PEM certificate file: {exc}") from None
-    for cert in certificates:
-        digest = fingerprint(cert)
-        if db.session.scalar(select(TrustAnchor.id).where(TrustAnchor.fingerprint == digest)):
-            click.echo(f"already trusted: {cert.subject.rfc4514_string()}")
-            continue
-        db.session.add(TrustAnchor(
-            fingerprint=digest, subject=cert.subject.rfc4514_string(),
-            certificate_pem=cert.public_bytes(Encoding.PEM).decode(),
-        ))
-        click.echo(f"trusted: {cert.subject.rfc4514_string()} ({digest})")
+        results = trust.add_anchors(pem_file.read_bytes(), admin=None)
+    except trust.InvalidCertificate as exc:
+        raise click.ClickException(f"not a PEM CA certificate file: {exc}") from None
     db.session.commit()
+    for subject, digest, added in results:
+        click.echo(f"{'trusted' if added else 'already trusted'}: {subject} ({digest})")
 
 
 @trust_group.command("list")
 def trust_list() -> None:
-    for anchor in db.session.scalars(select(TrustAnchor).order_by(TrustAnchor.id)):
+    for anchor in trust.anchors():
         click.echo(f"{anchor.fingerprint}  {anchor.subject}")

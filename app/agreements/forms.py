@@ -46,3 +46,10 @@ class AuthorityDecisionForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     comment = TextAreaField(_l("Reason"), [required(), max_length(2000)], filters=[strip])
+
+
+class TrustAnchorForm(FlaskForm):
+    certificate = FileField(
+        _l("Root certificate (PEM)"), [FileRequired(message=_l("Choose a file."))],
+        description=_l("For example the root certificates of the National Certifying Centre of Kazakhstan."),
+    )

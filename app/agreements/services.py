@@ -17,14 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from cryptography import x509
 from flask import current_app
 from sqlalchemy import select, update
 
 from app.accounts import passwords
 from app.accounts.models import User
 from app.accounts.services import hasher
-from app.agreements import cms
+from app.agreements import cms, trust
 from app.agreements.authority import (  # noqa: F401 (part of this module's interface)
     authority_verified,
     decide_authority_proof,
@@ -53,7 +52,6 @@ from app.agreements.models import (
     AgreementEvent,
     AgreementStatus,
     SignatureMethod,
-    TrustAnchor,
 )
 from app.agreements.texts import AgreementText, latest_published
 from app.audit import services as audit
@@ -200,18 +198,13 @@ def sign_with_password(agreement_id: int, user: User, password: str) -> Agreemen
     return agreement
 
 
-def trust_anchor_certificates() -> list[x509.Certificate]:
-    return [x509.load_pem_x509_certificate(pem.encode()) for pem in
-            db.session.scalars(select(TrustAnchor.certificate_pem))]
-
-
 def sign_with_cms(agreement_id: int, user: User, signature: bytes) -> Agreement:
     """Sign by uploading a detached CMS signature over the exact agreement PDF."""
     agreement = get_agreement(agreement_id)
     _before_signing(agreement, user)
     pdf = file_store().get(agreement.draft_pdf_sha256)
     try:
-        signer = cms.verify_detached(signature, pdf, trust_anchor_certificates())
+        signer = cms.verify_detached(signature, pdf, trust.anchor_certificates())
     except cms.CmsSignatureError as exc:
         raise SignatureRejected(exc.problem) from exc
     _apply(agreement, "sign", user)

@@ -9,13 +9,13 @@ from flask_login import current_user
 from app.accounts.forms import ConfirmForm
 from app.accounts.guards import STAFF, roles
 from app.accounts.models import Role
-from app.agreements import messages, queries, rendering, services
-from app.agreements.forms import AuthorityDecisionForm, CommentForm
+from app.agreements import messages, queries, rendering, services, trust
+from app.agreements.forms import AuthorityDecisionForm, CommentForm, TrustAnchorForm
 from app.agreements.models import AuthorityProof
 from app.agreements.views import final_pdf, pdf_response
 from app.documents.runtime import file_store
 from app.extensions import db
-from app.uploads import KINDS
+from app.uploads import KINDS, read_limited
 
 bp = Blueprint("agreement_review", __name__, url_prefix="/staff")
 
@@ -175,3 +175,38 @@ def proof_decide(proof_id: int):
     db.session.commit()
     flash(_("The decision has been recorded."), "success")
     return redirect(url_for("agreement_review.proofs"))
+
+
+@bp.route("/trust-anchors", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def trust_anchors():
+    form = TrustAnchorForm()
+    if form.validate_on_submit():
+        data = read_limited(form.certificate.data.stream, 1024 * 1024)
+        try:
+            if data is None:
+                raise trust.InvalidCertificate("too large")
+            added = trust.add_anchors(data, admin=current_user)
+        except trust.InvalidCertificate:
+            db.session.rollback()
+            form.certificate.errors.append(_("The file must hold one or more PEM certificates of a CA."))
+        else:
+            db.session.commit()
+            flash(_("Certificates added: %(count)d.", count=sum(1 for *_rest, new in added if new)), "success")
+            return redirect(url_for("agreement_review.trust_anchors"))
+    return render_template("agreements/trust_anchors.html", anchors=trust.anchors(), form=form,
+                           confirm=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/trust-anchors/<int:anchor_id>/remove", methods=["POST"])
+@roles(Role.ADMIN)
+def trust_anchor_remove(anchor_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        trust.remove_anchor(anchor_id, admin=current_user)
+    except services.NotFound:
+        abort(404)
+    db.session.commit()
+    flash(_("The certificate is no longer trusted."), "success")
+    return redirect(url_for("agreement_review.trust_anchors"))

@@ -52,6 +52,8 @@ ACCESS = {
     "agreement_review.proofs": STAFF,
     "agreement_review.proof_file": STAFF,
     "agreement_review.proof_decide": STAFF,
+    "agreement_review.trust_anchors": {A},
+    "agreement_review.trust_anchor_remove": {A},
     "documents.verify": EVERYONE,
     "documents.verify_upload": EVERYONE,
     "documents.root_certificate": EVERYONE,
@@ -94,7 +96,7 @@ ACCESS = {
 SAMPLE_ARGS = {"filename": "css/site.css", "user_id": 999999, "business_id": 999999,
                "association_id": 999999, "agreement_id": 999999, "proof_id": 999999,
                "number": "PBI-A-2026-9999", "complaint_id": 999999, "evidence_id": 999999,
-               "document_id": 999999, "notification_id": 999999}
+               "document_id": 999999, "notification_id": 999999, "anchor_id": 999999}
 
 
 def test_every_route_is_classified(app):

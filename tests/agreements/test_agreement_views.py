@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
-from app.agreements.models import Agreement, AuthorityProof
+from app.agreements.models import Agreement, AuthorityProof, TrustAnchor
+from app.audit.models import AuditEntry
 from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
-from tests.factories import PASSWORD, active_agreement, make_association
+from tests.factories import PASSWORD, active_agreement, add_user, make_association
 from tests.tools import assert_signed_whole_and_valid, pdftotext
 
 
@@ -283,3 +284,33 @@ def test_cli_list_and_export_give_the_issued_pdf(app, client, parties, runner, t
     assert "Двустороннее соглашение о сотрудничестве" in text
     assert subject in text and number in text
     assert runner.invoke(args=["documents", "export", "PBI-D-1999-000001", str(target)]).exit_code != 0
+
+
+def test_admin_installs_and_removes_trust_anchors_in_the_web_ui(app, client, parties, association_pki, tmp_path):
+    admin = app.test_client()
+    sign_in(admin, add_user(app, "admin"))
+    leaf = admin.post("/staff/trust-anchors?lang=en", data={"certificate": (io.BytesIO(
+        (association_pki / "cert.pem").read_bytes()), "leaf.pem")}, content_type="multipart/form-data")
+    assert leaf.status_code == 400 and "PEM certificates of a CA" in leaf.get_data(as_text=True)
+    junk = admin.post("/staff/trust-anchors", data={"certificate": (io.BytesIO(b"not pem"), "x.pem")},
+                      content_type="multipart/form-data")
+    assert junk.status_code == 400
+    added = admin.post("/staff/trust-anchors?lang=en", data={"certificate": (io.BytesIO(
+        (association_pki / "root.pem").read_bytes()), "root.pem")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert "Test NCA Root" in added.get_data(as_text=True)
+
+    agreement_id, draft = start_and_get_draft(app, client, parties)
+    upload_signature(client, agreement_id, openssl_sign(association_pki, draft, tmp_path))
+    with app.app_context():
+        assert db.session.get(Agreement, agreement_id).cms_trusted is True
+        anchor_id = db.session.scalar(select(TrustAnchor.id))
+        actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert "trust.anchor_added" in actions
+    admin.post(f"/staff/trust-anchors/{anchor_id}/remove")
+    with app.app_context():
+        assert db.session.scalar(select(TrustAnchor.id)) is None
+        assert db.session.get(Agreement, agreement_id).cms_trusted is True  # kept as signed
+    officer = app.test_client()
+    sign_in(officer, parties.officer)
+    assert officer.get("/staff/trust-anchors").status_code == 403
