@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import case, func, or_, select
@@ -138,6 +138,39 @@ def dashboard(user_id: int, *, today: date, soon_until: date) -> Dashboard:
         due_soon=count(Complaint.status.in_(_OPEN), _effective_due >= today, _effective_due <= soon_until),
         mine_open=count(Complaint.status.in_(_OPEN), Complaint.assigned_officer_id == user_id),
     )
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """The complaint's own fields, as plain values for the case pages."""
+
+    id: int
+    number: str
+    status: str
+    pressure_type: str
+    body_category: str
+    body_name: str
+    official_name: str | None
+    official_position: str | None
+    incident_date: date
+    incident_district: str
+    description: str
+    amount_demanded: int | None
+    keep_identity_confidential: bool
+    association_may_follow: bool
+    received_at: datetime
+    registration_day: date
+    forwarding_due: date
+    extended_until: date | None
+    extension_reason: str | None
+    outcome: str | None
+    forwarded_to: str | None
+    appeal_reason: str | None
+    appealed_at: datetime | None
+
+
+def case_view(complaint: Complaint) -> CaseView:
+    return CaseView(**{field.name: getattr(complaint, field.name) for field in fields(CaseView)})
 
 
 @dataclass(frozen=True)

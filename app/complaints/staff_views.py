@@ -83,7 +83,7 @@ def detail(complaint_id: int):
     business = db.session.get(Business, complaint.business_id)
     today = local_today()
     return render_template(
-        "complaints/staff_detail.html", complaint=complaint, business_name=business.name,
+        "complaints/staff_detail.html", complaint=queries.case_view(complaint), business_name=business.name,
         business_number=business.number, effective_due=casework.effective_due(complaint), today=today,
         events=queries.events(complaint.id), messages=queries.messages(complaint.id, include_internal=True),
         evidence=queries.evidence(complaint.id), documents=queries.documents_of(complaint.id),

@@ -92,7 +92,8 @@ def detail(complaint_id: int):
     actions = workflow.available(current_user, complaint)
     appeal_until = casework.appeal_deadline(complaint) if "appeal" in actions else None
     return render_template(
-        "complaints/detail.html", complaint=complaint, effective_due=casework.effective_due(complaint),
+        "complaints/detail.html", complaint=queries.case_view(complaint),
+        effective_due=casework.effective_due(complaint),
         events=queries.events(complaint.id), messages=queries.messages(complaint.id, include_internal=False),
         evidence=queries.evidence(complaint.id), documents=queries.documents_of(complaint.id),
         association=queries.association_name(complaint.association_id), actions=actions,
