@@ -10,7 +10,9 @@ should do; PostgreSQL (``DATABASE_URL``) is the path for concurrency at scale.
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from dataclasses import dataclass
+
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -68,3 +70,26 @@ def one_of(column: str, values) -> str:
     """SQL for a CHECK constraint: ``column`` takes one of ``values`` (enum members or strings)."""
     listed = ", ".join(f"'{getattr(value, 'value', value)}'" for value in values)
     return f"{column} IN ({listed})"
+
+
+@dataclass(frozen=True)
+class PageWindow:
+    """Which slice of a list a page shows; an out-of-range page number is clamped, not an error."""
+
+    page: int
+    pages: int
+    total: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def page_window(statement, page: int, per_page: int) -> PageWindow:
+    """Count the rows of ``statement`` and place ``page`` among them."""
+    if per_page < 1:
+        raise ValueError("per_page must be positive")
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    return PageWindow(min(max(1, page), pages), pages, total, per_page)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
@@ -162,3 +163,49 @@ def filed_complaint(app, owner_email: str, business_id: int, *, received=None, u
         db.session.commit()
         complaints.issue_document(complaint.talon_document_id)
         return complaint.id
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+def run_in_parallel(app, work, items) -> list[str]:
+    """Run ``work(item)`` for every item at once, each in its own thread, app context and
+    database session, all released together by a barrier; returns the errors raised."""
+    items = list(items)
+    barrier, errors = threading.Barrier(len(items)), []
+
+    def one(item) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                work(item)
+            except Exception as exc:  # collected for the caller's assertion
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def file_in_parallel(app, count: int, *, owners: int = 5) -> list[str]:
+    """File ``count`` complaints at once (received Tuesday 24 November 2026); returns the errors."""
+    emails = [add_user(app) for _ in range(owners)]
+    businesses_by_owner = {email: make_business(app, email) for email in emails}
+    description = complaint_form(0)["description"]
+
+    def file(index: int) -> None:
+        email = emails[index % owners]
+        filing = complaints.Filing(
+            business_id=businesses_by_owner[email], association_id=None, association_may_follow=False,
+            pressure_type="bribe_extortion", body_category="police", body_name="Police", official_name=None,
+            official_position=None, incident_date=date(2026, 11, 2), incident_district="turkistan",
+            description=description, amount_demanded=None, keep_identity_confidential=True, consent=True,
+            submission_token=f"token-{index}")
+        complaints.file_complaint(find_by_email(email), filing, [], received=datetime(2026, 11, 24, 9, 0))
+        db.session.commit()
+
+    return run_in_parallel(app, file, range(count))

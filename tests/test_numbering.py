@@ -8,34 +8,22 @@ from sqlalchemy import select
 from app.extensions import db
 from app.numbering import Counter, format_number, next_number
 from tests.conftest import postgres_app
+from tests.factories import run_in_parallel
 
 
 def _parallel_numbers(app, count: int, *, rollback_every: int = 0) -> list[str]:
-    barrier, numbers, errors = threading.Barrier(count), [], []
-    lock = threading.Lock()
+    numbers, lock = [], threading.Lock()
 
     def take(index: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                number = next_number("complaint", 2026)
-                if rollback_every and index % rollback_every == 0:
-                    db.session.rollback()  # a failed filing gives its number back
-                    return
-                db.session.commit()
-                with lock:
-                    numbers.append(number)
-            except Exception as exc:
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
+        number = next_number("complaint", 2026)
+        if rollback_every and index % rollback_every == 0:
+            db.session.rollback()  # a failed filing gives its number back
+            return
+        db.session.commit()
+        with lock:
+            numbers.append(number)
 
-    threads = [threading.Thread(target=take, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    assert run_in_parallel(app, take, range(count)) == []
     return sorted(numbers)
 
 

@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.agreements.models import Agreement, AgreementEvent, AgreementStatus, AuthorityProof
 from app.agreements.services import needs_signature_acceptance
 from app.businesses.models import Association
-from app.database import like_pattern
+from app.database import like_pattern, page_window
 from app.documents.models import Document
 from app.extensions import db
 
@@ -212,17 +212,15 @@ def registry(query: str = "", page: int = 1, per_page: int = 20) -> RegistryPage
             Association.bin.like(pattern, escape="\\"),
             func.lower(Agreement.number).like(pattern, escape="\\"),
         ))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    window = page_window(stmt, page, per_page)
     stmt = stmt.order_by(
         case((Agreement.status == AgreementStatus.ACTIVE.value, 0), else_=1), Agreement.number.desc()
-    ).limit(per_page).offset((page - 1) * per_page)
+    ).limit(per_page).offset(window.offset)
     rows = [
         RegistryRow(a.number, a.status, s.name_kk, s.name_ru, s.bin, a.valid_from, a.valid_until, number)
         for a, s, number in db.session.execute(stmt)
     ]
-    return RegistryPage(rows, page, pages, total)
+    return RegistryPage(rows, window.page, window.pages, window.total)
 
 
 def registry_entry(number: str) -> RegistryRow | None:

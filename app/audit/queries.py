@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.audit.services import canonical_json
-from app.database import like_pattern
+from app.database import like_pattern, page_window
 from app.extensions import db
 from app.timeutil import LOCAL_ZONE
 
@@ -66,8 +65,6 @@ def search(*, action: str | None = None, actor: str | None = None, subject_type:
     the first page to the next pages, and entries appended meanwhile do not shift them.
     A page beyond the last gives the last page.
     """
-    if per_page < 1:
-        raise ValueError("per_page must be positive")
     conditions = []
     if action:
         conditions.append(AuditEntry.action.startswith(action, autoescape=True))
@@ -84,16 +81,14 @@ def search(*, action: str | None = None, actor: str | None = None, subject_type:
     if upto is not None:
         conditions.append(AuditEntry.id <= upto)
 
-    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
+    window = page_window(select(AuditEntry.id).where(*conditions), page, per_page)
     stmt = (
         select(AuditEntry.id, AuditEntry.at, AuditEntry.actor_label, AuditEntry.action,
                AuditEntry.subject_type, AuditEntry.subject_id, AuditEntry.details)
-        .where(*conditions).order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        .where(*conditions).order_by(AuditEntry.id.desc()).limit(per_page).offset(window.offset)
     )
     rows = [
         AuditRow(r.id, r.at, r.actor_label, r.action, r.subject_type, r.subject_id, _details(r.details))
         for r in db.session.execute(stmt)
     ]
-    return AuditPage(rows, page, pages, total)
+    return AuditPage(rows, window.page, window.pages, window.total)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import User
 from app.businesses.models import Association, Business
 from app.complaints.models import OPEN_STATUSES, CaseMessage, Complaint, ComplaintEvent, Evidence
-from app.database import like_pattern
+from app.database import like_pattern, page_window
 from app.documents.models import Document
 from app.extensions import db
 
@@ -94,14 +94,12 @@ def queue(filters: QueueFilter, *, today: date, soon_until: date, page: int = 1,
             func.lower(Complaint.body_name).like(pattern, escape="\\"),
             func.lower(Complaint.description).like(pattern, escape="\\"),
         ))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    window = page_window(stmt, page, per_page)
     order = ([Complaint.received_at.desc(), Complaint.id.desc()] if filters.sort == "received"
              else [case((Complaint.status.in_(_OPEN), 0), else_=1), _effective_due, Complaint.id])
     rows = []
     for complaint, business_name, officer_name in db.session.execute(
-            stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)):
+            stmt.order_by(*order).limit(per_page).offset(window.offset)):
         due = complaint.extended_until or complaint.due_date
         is_open = complaint.status in _OPEN
         rows.append(QueueRow(
@@ -112,7 +110,7 @@ def queue(filters: QueueFilter, *, today: date, soon_until: date, page: int = 1,
             forwarding_due=complaint.forwarding_due, covered=complaint.association_id is not None,
             overdue=is_open and due < today, due_soon=is_open and today <= due <= soon_until,
         ))
-    return QueuePage(rows, page, pages, total, status_counts())
+    return QueuePage(rows, window.page, window.pages, window.total, status_counts())
 
 
 def status_counts() -> dict[str, int]:

@@ -1,6 +1,5 @@
 """The agreement state machine and its rules (domain layer)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from app.agreements.models import Agreement, AgreementEvent
 from app.documents.models import Document
 from app.extensions import db
 from app.timeutil import add_months, local_today
-from tests.factories import active_agreement, make_association, signed_agreement
+from tests.factories import active_agreement, make_association, run_in_parallel, signed_agreement
 
 
 def load(app, agreement_id: int) -> Agreement:
@@ -193,24 +192,11 @@ def test_numbers_are_gap_free_under_concurrent_countersigning(app, keys):
     agreement_ids = [signed_agreement(app, make_association(app), render=False) for _ in range(count)]
     with app.app_context():
         supervisor_email = make_association(app).supervisor
-    barrier, errors = threading.Barrier(count), []
-
     def countersign(agreement_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                services.countersign(agreement_id, find_by_email(supervisor_email))
-                db.session.commit()
-            except Exception as exc:  # reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
+        services.countersign(agreement_id, find_by_email(supervisor_email))
+        db.session.commit()
 
-    threads = [threading.Thread(target=countersign, args=(i,)) for i in agreement_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_in_parallel(app, countersign, agreement_ids)
     assert errors == []
     with app.app_context():
         numbers = sorted(db.session.scalars(select(Agreement.number).where(Agreement.id.in_(agreement_ids))))

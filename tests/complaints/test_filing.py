@@ -1,22 +1,19 @@
 """Filing over HTTP: evidence checks by content, the talon, double submit, numbers, limits."""
 
 import io
-import threading
 from datetime import datetime
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.accounts.services import find_by_email
-from app.complaints import services as complaints
 from app.complaints.models import Complaint, Evidence
 from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
 from app.timeutil import to_local
 from tests.conftest import build_app, translated
-from tests.factories import PASSWORD, add_user, complaint_form, filed_complaint, make_business
+from tests.factories import PASSWORD, add_user, complaint_form, file_in_parallel, filed_complaint, make_business
 from tests.tools import assert_signed_whole_and_valid, pdftotext
 
 
@@ -167,36 +164,7 @@ def test_talon_failure_does_not_lose_the_complaint_and_is_retried(app, client, o
 
 
 def test_fifty_parallel_filings_get_gap_free_numbers(app, keys):
-    owners = [add_user(app) for _ in range(5)]
-    businesses = {email: make_business(app, email) for email in owners}
-    barrier, errors = threading.Barrier(50), []
-
-    def file(index: int) -> None:
-        email = owners[index % 5]
-        fields = complaint_form(businesses[email])
-        filing = complaints.Filing(
-            business_id=businesses[email], association_id=None, association_may_follow=False,
-            pressure_type="bribe_extortion", body_category="police", body_name="Police", official_name=None,
-            official_position=None, incident_date=datetime(2026, 11, 2).date(), incident_district="turkistan",
-            description=fields["description"], amount_demanded=None, keep_identity_confidential=True,
-            consent=True, submission_token=f"token-{index}")
-        with app.app_context():
-            try:
-                barrier.wait()
-                complaints.file_complaint(find_by_email(email), filing, [],
-                                          received=datetime(2026, 11, 24, 9, 0))
-                db.session.commit()
-            except Exception as exc:
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=file, args=(i,)) for i in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    assert file_in_parallel(app, 50) == []
     with app.app_context():
         numbers = sorted(db.session.scalars(select(Complaint.number)))
     assert numbers == [f"PBI-C-2026-{n:06d}" for n in range(1, 51)]
