@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint translations extract-messages clean
+.PHONY: run test bench lint translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev translations lint
 	sh scripts/system-deps.sh test
 	PBI_TEST_POSTGRES_URL="$${PBI_TEST_POSTGRES_URL:-$$(sh scripts/test-postgres.sh)}" $(BIN)/python -m pytest
+
+# Benchmarks (bench/): each figure on one line; record full runs in BENCHMARKS.md.
+bench: $(VENV)/.dev translations
+	sh scripts/system-deps.sh test
+	PBI_TEST_POSTGRES_URL="$${PBI_TEST_POSTGRES_URL:-$$(sh scripts/test-postgres.sh)}" $(BIN)/python -m bench $(BENCH)
 
 # For developers: refresh messages.pot and the kk/ru/en catalogs after changing strings.
 extract-messages: $(VENV)/.runtime

@@ -1,0 +1,17 @@
+"""Benchmarks (`make bench`): each prints its figures, one per line, starting with its id.
+
+Every benchmark compares the product with a floor or a bare peer measured in the same
+run (this machine is shared: absolute times drift, ratios hold). ``make test`` runs each
+once at tiny size (``tests/test_bench.py``) to prove it still works — never as a timed test.
+
+A benchmark module exposes ``run(tiny: bool) -> list[str]``: the lines it printed.
+"""
+
+# The benchmarks in the order `make bench` runs them: (id, module under bench/).
+BENCHES = (
+    ("P1", "p1_talon"),
+    ("P2", "p2_pages"),
+    ("P3", "p3_filing_load"),
+    ("P4", "p4_pages"),
+    ("P5", "p5_verify"),
+)
