@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from app import ratelimit  # registers the pbi-sqlite:// rate-limit storage with limits
+
 # Secrets that look like placeholders are refused as firmly as a missing one.
 _PLACEHOLDER_SECRETS = {"", "dev", "secret", "changeme", "change-me", "please-change"}
 MIN_SECRET_LENGTH = 32
@@ -55,9 +57,11 @@ class DefaultConfig:
 
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024
 
-    # Rate limits (Flask-Limiter). With several gunicorn workers, point the storage at a
-    # shared backend (e.g. redis://) so that the counts are shared.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limits (Flask-Limiter). Unset, the counts live in instance/ratelimits.sqlite
+    # (app.ratelimit), shared by every worker of this server; several servers share
+    # redis://… instead. memory:// counts per worker process (tests, single process).
+    RATELIMIT_STORAGE_URI: str | None = None
+    RATELIMIT_STRATEGY = "fixed-window"  # the strategy app.ratelimit implements
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     PBI_LOGIN_LIMIT_PER_IP = "30 per 5 minutes"
@@ -154,6 +158,8 @@ def finalize(config: dict[str, Any], instance_path: str, *, setup_mode: bool = F
     """Derive the settings that depend on others; validate."""
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(instance_path, "app.db")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = ratelimit.default_storage_uri(instance_path)
     if config.get("PBI_ENV") not in {"production", "development"}:
         raise ConfigError("PBI_ENV must be 'production' or 'development'.")
     if config["PBI_ENV"] == "development":

@@ -2,8 +2,9 @@
 # Debian packages the app and its tests need.
 #   sh scripts/system-deps.sh run   — what `make run` needs: Pango and DejaVu fonts (WeasyPrint)
 #   sh scripts/system-deps.sh test  — also chromium (browser tests), poppler-utils (pdfsig,
-#                                     pdftotext), openssl (CMS signatures in tests) and
+#                                     pdftotext), openssl (CMS signatures in tests),
 #                                     postgresql (the PostgreSQL path, tested on a real server)
+#                                     and redis-server (rate limits shared by two instances)
 # Missing packages are installed with apt-get when we are root; otherwise one line says
 # what is missing (the tests that need a tool then skip, or fail when CI=true).
 set -u
@@ -18,6 +19,7 @@ if [ "$mode" = "test" ]; then
   need poppler-utils
   need openssl
   need postgresql
+  need redis-server
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
