@@ -82,7 +82,7 @@ def path_from_uri(uri: str) -> str:
     """The file of a ``pbi-sqlite:///absolute/path`` URI; anything else is refused."""
     parsed = urllib.parse.urlparse(uri)
     path = urllib.parse.unquote(parsed.path)
-    if parsed.scheme != SCHEME or parsed.netloc or not os.path.isabs(path):
+    if parsed.scheme != SCHEME or parsed.netloc or not os.path.isabs(path) or path.endswith("/"):
         raise ConfigurationError(
             f"rate-limit storage URI must look like {SCHEME}:///absolute/path/{DEFAULT_FILE_NAME},"
             f" not {uri!r}"

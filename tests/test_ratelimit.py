@@ -1,0 +1,150 @@
+"""The SQLite rate-limit storage (app.ratelimit): fixed-window counts shared by processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import time
+
+import pytest
+from limits import RateLimitItemPerMinute, parse
+from limits.errors import ConfigurationError
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+from app import ratelimit
+from app.extensions import limiter
+from app.ratelimit import SQLiteStorage
+from tests.conftest import build_app
+
+WORKERS = 4
+HITS_PER_WORKER = 50
+
+
+@pytest.fixture
+def storage(tmp_path) -> SQLiteStorage:
+    made = storage_from_string(ratelimit.storage_uri(str(tmp_path / "counts.sqlite")))
+    assert isinstance(made, SQLiteStorage)
+    return made
+
+
+def test_incr_counts_within_a_window_and_keys_are_separate(storage):
+    assert [storage.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.incr("a", 60, amount=5) == 8
+    assert storage.get("a") == 8
+    assert storage.incr("b", 60) == 1
+    assert storage.get("missing") == 0
+
+
+def test_the_window_starts_at_the_first_hit_and_expires(storage):
+    before = time.time()
+    storage.incr("k", 1)
+    first_expiry = storage.get_expiry("k")
+    assert before + 1 <= first_expiry <= time.time() + 1
+    time.sleep(0.3)
+    storage.incr("k", 1)
+    assert storage.get_expiry("k") == first_expiry  # a later hit does not extend the window
+    time.sleep(max(0.0, first_expiry - time.time()) + 0.05)
+    assert storage.get("k") == 0
+    assert storage.get_expiry("k") == pytest.approx(time.time(), abs=0.5)  # no window: now
+    assert storage.incr("k", 60) == 1  # a new window after expiry
+
+
+def test_clear_and_reset(storage):
+    storage.incr("a", 60)
+    storage.incr("b", 60)
+    storage.clear("a")
+    assert storage.get("a") == 0
+    assert storage.get("b") == 1
+    storage.incr("c", 60)
+    assert storage.reset() == 2
+    assert (storage.get("b"), storage.get("c")) == (0, 0)
+    assert storage.check()
+
+
+def test_fixed_window_strategy_on_the_storage(storage):
+    limit = parse("3 per minute")
+    strategy = FixedWindowRateLimiter(storage)
+    assert [strategy.hit(limit, "login", "x") for _ in range(4)] == [True, True, True, False]
+    assert not strategy.test(limit, "login", "x")
+    stats = strategy.get_window_stats(limit, "login", "x")
+    assert stats.remaining == 0
+    assert time.time() < stats.reset_time <= time.time() + 60
+    strategy.clear(limit, "login", "x")
+    assert strategy.test(RateLimitItemPerMinute(3), "login", "x")
+
+
+def test_other_strategies_are_refused_not_silently_wrong(storage):
+    with pytest.raises(NotImplementedError):
+        MovingWindowRateLimiter(storage)
+
+
+def test_uri_must_name_an_absolute_file():
+    for uri in ("pbi-sqlite://relative.sqlite", "pbi-sqlite:///", "pbi-sqlite://host/x.sqlite"):
+        with pytest.raises(ConfigurationError):
+            storage_from_string(uri)
+
+
+def test_the_file_is_only_created_on_first_use(tmp_path):
+    path = tmp_path / "later" / "counts.sqlite"
+    made = storage_from_string(ratelimit.storage_uri(str(path)))
+    assert not path.exists()
+    (tmp_path / "later").mkdir()
+    made.incr("k", 60)
+    assert path.exists()
+
+
+def _hit_many(storage: SQLiteStorage, start, results) -> None:
+    """In a forked process: wait for the start signal, then increment one key many times."""
+    start.wait()
+    results.put([storage.incr("shared", 60) for _ in range(HITS_PER_WORKER)])
+
+
+def test_processes_share_counts_and_every_increment_is_atomic(storage):
+    """Forked processes (as gunicorn forks its workers) increment one key at once.
+
+    The parent has used the storage before forking, so this also shows that a child never
+    uses the connection it inherited.
+    """
+    assert storage.incr("shared", 60) == 1
+    context = multiprocessing.get_context("fork")
+    start, results = context.Event(), context.Queue()
+    processes = [context.Process(target=_hit_many, args=(storage, start, results)) for _ in range(WORKERS)]
+    for process in processes:
+        process.start()
+    start.set()
+    seen = [value for _ in processes for value in results.get(timeout=60)]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+    total = 1 + WORKERS * HITS_PER_WORKER
+    # Each increment saw a distinct count: no two processes ever read the same value.
+    assert sorted(seen) == list(range(2, total + 1))
+    assert storage.get("shared") == total
+
+
+def test_the_default_storage_is_the_instance_file(tmp_path):
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True)
+    instance = tmp_path / "instance"
+    assert app.config["RATELIMIT_STORAGE_URI"] == ratelimit.storage_uri(str(instance / "ratelimits.sqlite"))
+    assert isinstance(limiter.storage, SQLiteStorage)
+    assert limiter.storage.path == str(instance / "ratelimits.sqlite")
+
+
+def test_memory_storage_stays_possible(tmp_path):
+    build_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    assert isinstance(limiter.storage, MemoryStorage)
+
+
+def test_login_throttle_through_the_app_uses_the_file(tmp_path):
+    """The app's own limits, through Flask-Limiter, land in instance/ratelimits.sqlite."""
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True, PBI_LOGIN_LIMIT_PER_ACCOUNT="2 per minute")
+    client = app.test_client()
+    statuses = [
+        client.post("/login", data={"email": "nobody@example.kz", "password": "wrong password!"}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+    with sqlite3.connect(tmp_path / "instance" / "ratelimits.sqlite") as connection:
+        counts = dict(connection.execute("SELECT key, value FROM rate_limit_counters"))
+    assert [value for key, value in counts.items() if "nobody@example.kz" in key] == [2]
