@@ -1,0 +1,441 @@
+"""P3: entrepreneurs filing at once against a real gunicorn on loopback; and Memory.
+
+``P3 filing load: X journeys/s, p95 Y ms, errors E, fraction of ceiling F``
+
+50 users (3 at tiny size) each repeat one journey for 60 s (3 s): sign in (GET the login
+page for its CSRF token, POST), open the filing form, file with a small PDF as evidence
+(multipart with the form's CSRF and one-time submission tokens), open the case page,
+download the talon (must be a signed PDF). Errors are answers other than 2xx/3xx, wrong
+content (no form, no redirect to the case, not a PDF) and failed connections; a failed
+journey stops at its first error and counts once. p95 is the journey's duration.
+
+Ceiling = cores ÷ (talon floor + one password verification), measured in this run before
+and after the load with the server idle: the talon floor is WeasyPrint rendering the talon
+HTML of a filed complaint plus one raw ECDSA P-256 signature; the verification is
+argon2-cffi ``verify`` at the app's configured cost (``PBI_ARGON2_*``). Both in CPU time
+of this process (argon2 runs ``parallelism`` threads: its wall time on an idle machine
+understates the CPU it takes from other requests). F = journeys/s ÷ ceiling.
+
+``P3 filing load with a long search: ...`` repeats the load while an officer repeats a
+queue search (``/staff/complaints?q=<no match>``) on a database made big for it (250,000
+complaints copied from one filed complaint, 2,000 at tiny size): the others must see no
+error and less than 100 ms on their p95.
+
+``Memory: worker peak after P3 X MB; during 4 concurrent 100 MB filings Y MB (Z copies)``
+— VmHWM of the workers after the loads; then a fresh gunicorn with one worker (so the four
+filings share one process; its threads from the project's config) receives four filings
+of four 25 MB PDFs each at once (1 MB files at tiny size); Z = (peak − RSS before) ÷ the
+bytes of the files in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import loadgen
+from bench.loadgen import Browser, Server
+
+SEARCH_TERM = "жоқсөзbench"  # matches nothing: the search reads every row
+STEPS = ("login page", "sign-in", "form", "file", "case page", "talon")
+MB = 1024 * 1024
+
+
+@dataclass
+class Load:
+    duration: float
+    journeys: list[float] = field(default_factory=list)  # durations of journeys finished in the window
+    steps: loadgen.Stopwatch = field(default_factory=loadgen.Stopwatch)
+    errors: dict[str, int] = field(default_factory=dict)
+    searches: list[float] = field(default_factory=list)
+    search_errors: dict[str, int] = field(default_factory=dict)
+    completed: int = 0  # successful journeys, in the window or not
+    elapsed: float = 0.0  # warm-up, window and the last journeys' drain
+    server_cpu: float = 0.0
+    machine_cpu: float = 0.0
+    client_cpu: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def error(self, label: str, *, search: bool = False) -> None:
+        with self.lock:
+            target = self.search_errors if search else self.errors
+            target[label] = target.get(label, 0) + 1
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def rate(self) -> float:
+        return len(self.journeys) / self.duration
+
+    @property
+    def p95_ms(self) -> float:
+        return loadgen.percentile(self.journeys, 0.95) * 1000
+
+
+class JourneyError(Exception):
+    def __init__(self, step: str, problem: str) -> None:
+        super().__init__(f"{step}: {problem}")
+        self.label = f"{step}: {problem}"
+
+
+def _expect(step: str, response: loadgen.Response, status: tuple[int, ...]) -> loadgen.Response:
+    if response.status not in status:
+        raise JourneyError(step, f"HTTP {response.status}")
+    return response
+
+
+def sign_in(browser: Browser, email: str, timed) -> None:
+    page = _expect("login page", timed("login page", lambda: browser.get("/login")), (200,))
+    form = loadgen.form_with(page.text, "password")
+    if form is None or not form.fields.get("csrf_token"):
+        raise JourneyError("login page", "no login form with a CSRF token")
+    fields = {**form.fields, "email": email, "password": loadgen.PASSWORD}
+    answer = _expect("sign-in", timed("sign-in", lambda: browser.post_form(form.action or "/login", fields)), (302,))
+    if "/login" in answer.location:
+        raise JourneyError("sign-in", "sent back to the login page")
+
+
+def journey(port: int, email: str, evidence: bytes, timed) -> None:
+    """One entrepreneur's visit; JourneyError (or OSError) at the first thing that goes wrong."""
+    browser = Browser(port)
+    try:
+        sign_in(browser, email, timed)
+        page = _expect("form", timed("form", lambda: browser.get("/portal/complaints/new")), (200,))
+        form = loadgen.form_with(page.text, "submission_token")
+        if form is None or not form.fields.get("submission_token") or not form.fields.get("csrf_token"):
+            raise JourneyError("form", "no filing form with its tokens")
+        fields = {**form.fields, "pressure_type": "unscheduled_inspection", "body_category": "sanitary",
+                  "body_name": "Түркістан облысының санитариялық-эпидемиологиялық бақылау департаменті",
+                  "official_position": "Бас маман", "incident_date": time.strftime("%Y-%m-%d"),
+                  "incident_district": "turkistan", "description": loadgen.DESCRIPTION,
+                  "keep_identity_confidential": "y", "consent": "y"}
+        files = [("evidence", "акт-проверки.pdf", evidence)]
+        filed = _expect("file", timed("file", lambda: browser.post_multipart("/portal/complaints/new", fields, files)),
+                        (302, 303))
+        match = re.search(r"/portal/complaints/(\d+)$", filed.location)
+        if match is None:
+            raise JourneyError("file", f"not sent to the case page ({filed.location[:80]!r})")
+        case_path = f"/portal/complaints/{match.group(1)}"
+        case = _expect("case page", timed("case page", lambda: browser.get(case_path)), (200,))
+        if "PBI-C-" not in case.text:
+            raise JourneyError("case page", "no complaint number on the page")
+        talon = _expect("talon", timed("talon", lambda: browser.get(case_path + "/talon.pdf")), (200,))
+        if not talon.headers.get("content-type", "").startswith("application/pdf") \
+                or not talon.body.startswith(b"%PDF-") or b"/ByteRange" not in talon.body:
+            raise JourneyError("talon", "not a signed PDF")
+    finally:
+        browser.close()
+
+
+def run_load(port: int, users: list[str], *, duration: float, warmup: float, server: Server,
+             search: bool = False) -> Load:
+    """``users`` repeat journeys for ``warmup`` + ``duration`` seconds; the window is the last ``duration``."""
+    load = Load(duration)
+    evidence = loadgen.padded_pdf(20 * 1024)
+    begin = time.monotonic()
+    window = (begin + warmup, begin + warmup + duration)
+
+    def one(email: str) -> None:
+        marks: list[tuple[str, float]] = []
+
+        def timed(step, call):
+            t0 = time.monotonic()
+            try:
+                return call()
+            finally:
+                marks.append((step, time.monotonic() - t0))
+
+        start = time.monotonic()
+        try:
+            journey(port, email, evidence, timed)
+        except JourneyError as exc:
+            load.error(exc.label)
+            return
+        except OSError as exc:
+            load.error(f"{marks[-1][0] if marks else 'connect'}: {type(exc).__name__}")
+            return
+        end = time.monotonic()
+        with load.lock:
+            load.completed += 1
+        if window[0] <= end <= window[1]:
+            with load.lock:
+                load.journeys.append(end - start)
+            for step, seconds in marks:
+                load.steps.add(step, seconds)
+
+    def user(email: str) -> None:
+        while time.monotonic() < window[1]:
+            one(email)
+
+    def officer() -> None:
+        browser = Browser(port, timeout=300)
+        try:
+            sign_in(browser, loadgen.OFFICER_EMAIL, lambda _step, call: call())
+        except (JourneyError, OSError) as exc:
+            load.error(f"officer sign-in: {exc}", search=True)
+            return
+        from urllib.parse import quote
+
+        while time.monotonic() < window[1]:
+            t0 = time.monotonic()
+            try:
+                answer = browser.get(f"/staff/complaints?q={quote(SEARCH_TERM)}")
+            except OSError as exc:
+                load.error(type(exc).__name__, search=True)
+                continue
+            if answer.status != 200:
+                load.error(f"HTTP {answer.status}", search=True)
+                continue
+            load.searches.append(time.monotonic() - t0)
+        browser.close()
+
+    threads = [threading.Thread(target=user, args=(email,), daemon=True) for email in users]
+    if search:
+        threads.append(threading.Thread(target=officer, daemon=True))
+    cpu0, machine0, client0 = server.cpu_seconds(), loadgen.machine_busy_seconds(), time.process_time()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.elapsed = time.monotonic() - begin
+    load.server_cpu = server.cpu_seconds() - cpu0
+    load.client_cpu = time.process_time() - client0
+    load.machine_cpu = loadgen.machine_busy_seconds() - machine0
+    return load
+
+
+# --- the ceiling ------------------------------------------------------------------------------
+
+@dataclass
+class Floor:
+    talon_cpu: float
+    talon_wall: float
+    argon2_cpu: float
+    argon2_wall: float
+
+    @property
+    def journey_cpu(self) -> float:
+        return self.talon_cpu + self.argon2_cpu
+
+
+def measure_floor(instance: loadgen.Instance, repeats: int) -> Floor:
+    """Talon floor (WeasyPrint render + one raw ECDSA P-256 signature) and one argon2 verification."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from sqlalchemy import select
+
+    from app.accounts import passwords
+    from app.complaints.rendering import talon_html
+    from app.documents import services as documents
+    from app.documents.models import Document, DocumentKind
+    from app.documents.pdf import render_pdf
+    from app.extensions import db
+    from app.timeutil import utcnow
+
+    app = instance.app()
+    with app.test_request_context("/"):
+        document = db.session.scalars(select(Document).where(
+            Document.kind == DocumentKind.COMPLAINT_RECEIPT.value).order_by(Document.id)).first()
+        info = documents.DocumentInfo(
+            id=document.id, number=document.number, kind=document.kind, subject_type=document.subject_type,
+            subject_id=document.subject_id, subject_number=document.subject_number,
+            verification_code=document.verification_code,
+            verification_url=documents.verification_url(document.number, document.verification_code),
+            issued_at=utcnow().replace(microsecond=0))
+        html = talon_html(info)
+        cfg = app.config
+        hasher = passwords.make_hasher(cfg["PBI_ARGON2_TIME_COST"], cfg["PBI_ARGON2_MEMORY_COST"],
+                                       cfg["PBI_ARGON2_PARALLELISM"])
+        db.session.remove()
+        db.engine.dispose()
+    key = ec.generate_private_key(ec.SECP256R1())
+    password_hash = hasher.hash(loadgen.PASSWORD)
+    p1_floor = _p1_floor()
+
+    def talon():
+        if p1_floor is not None:
+            p1_floor(html, key)
+        else:
+            key.sign(render_pdf(html, asset_dir=documents.ASSETS), ec.ECDSA(hashes.SHA256()))
+
+    def verify():
+        hasher.verify(password_hash, loadgen.PASSWORD)
+
+    def timed(call) -> tuple[float, float]:
+        call()  # warm: fonts, caches
+        cpu, wall = [], []
+        for _ in range(repeats):
+            c0, w0 = time.process_time(), time.perf_counter()
+            call()
+            cpu.append(time.process_time() - c0)
+            wall.append(time.perf_counter() - w0)
+        return statistics.median(cpu), statistics.median(wall)
+
+    talon_cpu, talon_wall = timed(talon)
+    argon2_cpu, argon2_wall = timed(verify)
+    return Floor(talon_cpu, talon_wall, argon2_cpu, argon2_wall)
+
+
+def _p1_floor():
+    """P1's talon floor (bench/p1_talon.py ``floor(html, key)``) when it is there, so P1 and P3 agree."""
+    try:
+        from bench.p1_talon import floor
+    except ImportError:
+        return None
+    return floor
+
+
+def _merge(floors: list[Floor]) -> Floor:
+    return Floor(*(statistics.median(getattr(f, name) for f in floors)
+                   for name in ("talon_cpu", "talon_wall", "argon2_cpu", "argon2_wall")))
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+def memory_filings(instance: loadgen.Instance, log_dir: Path, *, filings: int, files: int,
+                   file_size: int) -> tuple[float, float, float]:
+    """(peak MB, RSS before MB, copies) of one worker receiving ``filings`` at once."""
+    env = {**instance.env, "WEB_CONCURRENCY": "1"}
+    env["PBI_THREADS"] = str(max(filings, int(env.get("PBI_THREADS", "4"))))
+    with Server("wsgi:app", env, log_dir, name="memory") as server:
+        port, (worker,) = server.port, server.workers()
+        journey(port, instance.entrepreneurs[0], loadgen.padded_pdf(20 * 1024), lambda _s, call: call())
+        browsers, bodies = [], []
+        for index in range(filings):
+            browser = Browser(port, timeout=600)
+            sign_in(browser, instance.entrepreneurs[index % len(instance.entrepreneurs)], lambda _s, call: call())
+            form = loadgen.form_with(browser.get("/portal/complaints/new").text, "submission_token")
+            fields = {**form.fields, "body_name": "Бенчмарк органы", "incident_date": time.strftime("%Y-%m-%d"),
+                      "description": loadgen.DESCRIPTION, "consent": "y"}
+            evidence = [("evidence", f"big-{i}.pdf", loadgen.padded_pdf(file_size)) for i in range(files)]
+            bodies.append(loadgen.multipart(fields, evidence))
+            browsers.append(browser)
+        loadgen.reset_peak(worker)  # sign-ins above peaked at argon2's 64 MB per verification
+        before = loadgen.status_kb(worker, "VmRSS")
+        barrier = threading.Barrier(filings)
+        results: list[str] = []
+
+        def send(browser: Browser, body: tuple[bytes, str]) -> None:
+            barrier.wait()
+            answer = browser.request("POST", "/portal/complaints/new", body[0],
+                                     {"Content-Type": body[1], "Content-Length": str(len(body[0]))})
+            results.append(f"HTTP {answer.status} {answer.location}")
+
+        threads = [threading.Thread(target=send, args=pair) for pair in zip(browsers, bodies, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        peak = loadgen.status_kb(worker, "VmHWM")
+        bad = [r for r in results if not re.search(r"HTTP 30[23] .*/portal/complaints/\d+$", r)]
+        if bad or len(results) != filings:
+            raise RuntimeError(f"big filings failed: {bad or results}")
+        for browser in browsers:
+            browser.close()
+    copies = (peak - before) * 1024 / (filings * files * file_size)
+    return peak / 1024, before / 1024, copies
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+
+def _steps_line(load: Load) -> str:
+    parts = [f"{step} {loadgen.percentile(load.steps.samples.get(step, []), 0.95) * 1000:.0f}" for step in STEPS]
+    return ", ".join(parts)
+
+
+def _errors_text(errors: dict[str, int]) -> str:
+    return "; ".join(f"{label} ×{count}" for label, count in sorted(errors.items(), key=lambda kv: -kv[1])[:5])
+
+
+_STARTED = time.monotonic()
+
+
+def _trace(what: str) -> None:
+    """``PBI_BENCH_TRACE=1``: where the time of a run goes, on stderr."""
+    if os.environ.get("PBI_BENCH_TRACE"):
+        print(f"  [{time.monotonic() - _STARTED:6.1f} s] {what}", file=sys.stderr, flush=True)
+
+
+def run(tiny: bool) -> list[str]:
+    users = 3 if tiny else 50
+    duration, warmup = (3.0, 1.0) if tiny else (60.0, 10.0)
+    bulk = 2_000 if tiny else 250_000
+    big_file = 1 * MB if tiny else 25 * MB
+    repeats = 2 if tiny else 7
+    lines: list[str] = []
+
+    def out(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    with tempfile.TemporaryDirectory(prefix="pbi-bench-p3-") as tmp:
+        tmp_path = Path(tmp)
+        _trace('start')
+        instance = loadgen.make_instance(tmp_path, entrepreneurs=users)
+        _trace('instance')
+        loadgen.file_template_complaint(instance)
+        loadgen.bulk_complaints(instance, bulk)
+        _trace('bulk complaints')
+        floors = [measure_floor(instance, repeats)]
+        _trace('floor')
+        with Server("wsgi:app", instance.env, tmp_path) as server:
+            run_load(server.port, instance.entrepreneurs[: min(users, 4)], duration=0.0, warmup=1.0 if tiny else 5.0,
+                     server=server)  # every worker has rendered a talon once
+            _trace('server up, warmed')
+            errors_before = server.server_errors()
+            base = run_load(server.port, instance.entrepreneurs, duration=duration, warmup=warmup, server=server)
+            _trace('load')
+            with_search = run_load(server.port, instance.entrepreneurs, duration=duration, warmup=warmup,
+                                   server=server, search=True)
+            worker_peak = max(loadgen.status_kb(pid, "VmHWM") for pid in server.workers()) / 1024
+            server_errors = server.server_errors() - errors_before
+            locked = server.log_text().count("database is locked")
+        _trace('load with search, server stopped')
+        floors.append(measure_floor(instance, repeats))
+        _trace('floor')
+        floor = _merge(floors)
+        n = loadgen.cores()
+        ceiling = n / floor.journey_cpu
+        out(f"P3 filing load: {base.rate:.2f} journeys/s, p95 {base.p95_ms:.0f} ms, errors {base.error_count}, "
+            f"fraction of ceiling {base.rate / ceiling:.2f}")
+        out(f"P3 ceiling: {ceiling:.2f} journeys/s = {n} cores ÷ (talon floor {floor.talon_cpu * 1000:.0f} ms "
+            f"+ argon2 verify {floor.argon2_cpu * 1000:.0f} ms) CPU; wall {floor.talon_wall * 1000:.0f} ms "
+            f"+ {floor.argon2_wall * 1000:.0f} ms")
+        others = base.machine_cpu - base.server_cpu - base.client_cpu
+        out(f"P3 filing load detail: {users} users, {len(base.journeys)} journeys in {duration:.0f} s, "
+            f"p50 {loadgen.percentile(base.journeys, 0.5) * 1000:.0f} ms; step p95 ms: {_steps_line(base)}; "
+            f"CPU s per journey: server {base.server_cpu / max(1, base.completed):.3f}, "
+            f"client {base.client_cpu / max(1, base.completed):.3f}; other processes used "
+            f"{others / base.elapsed:.2f} of {n} cores"
+            + (f"; errors: {_errors_text(base.errors)}" if base.errors else ""))
+        delta = with_search.p95_ms - base.p95_ms
+        search_s = statistics.median(with_search.searches) if with_search.searches else 0.0
+        out(f"P3 filing load with a long search: {with_search.rate:.2f} journeys/s, p95 {with_search.p95_ms:.0f} ms "
+            f"({delta:+.0f} ms), errors {with_search.error_count}")
+        out(f"P3 long search detail: {len(with_search.searches)} searches over {bulk:,} complaints, median "
+            f"{search_s:.1f} s, errors {sum(with_search.search_errors.values())}"
+            + (f" ({_errors_text(with_search.search_errors)})" if with_search.search_errors else "")
+            + f"; step p95 ms: {_steps_line(with_search)}"
+            + (f"; errors: {_errors_text(with_search.errors)}" if with_search.errors else "")
+            + f"; server log: {server_errors} 5xx/timeouts, {locked} 'database is locked'")
+        peak, before, copies = memory_filings(instance, tmp_path, filings=4, files=4, file_size=big_file)
+        _trace('memory')
+        out(f"Memory: worker peak after P3 {worker_peak:.0f} MB; during 4 concurrent {4 * big_file // MB} MB filings "
+            f"{peak:.0f} MB ({copies:.1f} copies of the files)")
+        out(f"Memory detail: one worker, RSS {before:.0f} MB before the four filings, VmHWM {peak:.0f} MB after; "
+            f"{4 * 4} files of {big_file // MB} MB")
+    return lines
+
+
+if __name__ == "__main__":
+    run(tiny="--tiny" in sys.argv)
+    os._exit(0)
