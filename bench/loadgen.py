@@ -46,6 +46,22 @@ def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+@contextlib.contextmanager
+def workdir(prefix: str):
+    """A temporary directory for an instance and the server logs; ``PBI_BENCH_KEEP=1`` keeps it."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        if os.environ.get("PBI_BENCH_KEEP"):
+            print(f"  kept {path}", file=sys.stderr, flush=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 # --- the instance -------------------------------------------------------------------------
 
 @dataclass

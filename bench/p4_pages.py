@@ -19,11 +19,9 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bench import loadgen
 from bench.loadgen import Browser, Server
@@ -102,8 +100,7 @@ def run(tiny: bool) -> list[str]:
     client = _wrk if shutil.which("wrk") else _python_client
     client_name = "wrk" if client is _wrk else "python client"
     lines: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="pbi-bench-p4-") as tmp:
-        tmp_path = Path(tmp)
+    with loadgen.workdir("pbi-bench-p4-") as tmp_path:
         instance = loadgen.make_instance(tmp_path, entrepreneurs=0, officer=False)
         with Server("wsgi:app", instance.env, tmp_path, name="product") as product:
             probe = Browser(product.port)
