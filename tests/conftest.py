@@ -1,11 +1,27 @@
-"""Shared fixtures: ``app``, ``client``, ``runner``, user factories and an auth helper."""
+"""Shared fixtures: ``app``, ``client``, ``runner``, user factories and an auth helper.
+
+The database backend of every app the tests build comes from ``PBI_TEST_BACKEND``:
+
+- ``sqlite`` (default): a file in the test's ``tmp_path``.
+- ``postgresql``: a throw-away database on the server in ``PBI_TEST_POSTGRES_URL``
+  (``make test`` starts a local cluster and sets it). The schema is built once per
+  session from the current models (``db.create_all()``) into a template database
+  ``pbi_tmpl_<random>``; each test's databases are ``CREATE DATABASE … TEMPLATE`` copies,
+  dropped after the test; the template is dropped at the end of the session. Nothing is
+  kept between runs, so new columns, indexes and triggers are always in the template.
+
+``postgres_app`` gives a PostgreSQL app whatever the backend (the tests that always need
+a real server); on the SQLite pass it skips without a server, except in CI.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
+import tempfile
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,6 +30,7 @@ from flask_babel import gettext
 
 from app import create_app
 from app.accounts.models import Role
+from app.config import normalize_database_url
 from app.documents.runtime import keystore
 from app.extensions import db
 from tests.factories import PASSWORD, Parties, add_user, make_association
@@ -36,10 +53,157 @@ def base_config(tmp_path) -> dict:
     }
 
 
+BACKENDS = ("sqlite", "postgresql")
+BACKEND = os.environ.get("PBI_TEST_BACKEND", "sqlite").strip().lower() or "sqlite"
+POSTGRES_REASON = "set PBI_TEST_POSTGRES_URL to run the PostgreSQL tests (`make test` does, as root)"
+
+
+def _postgres_server_url() -> str | None:
+    return os.environ.get("PBI_TEST_POSTGRES_URL") or None
+
+
+class PostgresDatabases:
+    """Throw-away databases on the test server, copied from a per-session template."""
+
+    def __init__(self, server_url: str):
+        self.server_url = server_url  # the maintenance database, e.g. .../postgres
+        self.template: str | None = None
+        self._admin: psycopg.Connection | None = None
+        self._session: list[str] = []  # made outside a test (module/session fixtures)
+        self._test: list[str] | None = None  # made during the running test
+        self._apps: list = []
+
+    def url_of(self, name: str) -> str:
+        return normalize_database_url(f"{self.server_url.rpartition('/')[0]}/{name}")
+
+    def _execute(self, sql: str) -> None:
+        if self._admin is None or self._admin.closed:
+            self._admin = psycopg.connect(self.server_url, autocommit=True)
+        self._admin.execute(sql)
+
+    def _build_template(self) -> str:
+        """The current models' schema (tables, indexes, DDL events, triggers), built now."""
+        name = f"pbi_tmpl_{uuid.uuid4().hex[:12]}"
+        self._execute(f'CREATE DATABASE "{name}"')
+        self.template = name
+        with tempfile.TemporaryDirectory(prefix="pbi-tmpl-") as folder:
+            app = create_app({**base_config(Path(folder)), "SQLALCHEMY_DATABASE_URI": self.url_of(name)})
+            with app.app_context():
+                db.create_all()
+                db.session.remove()
+                db.engine.dispose()  # a template must have no connections when it is copied
+        return name
+
+    def create(self, *, empty: bool = False) -> str:
+        """A new database (a copy of the template, or ``empty``); its SQLAlchemy URL."""
+        template = "template0" if empty else (self.template or self._build_template())
+        name = f"pbi_test_{uuid.uuid4().hex[:12]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        (self._session if self._test is None else self._test).append(name)
+        return self.url_of(name)
+
+    def track(self, app) -> None:
+        """Dispose ``app``'s engine before the test's databases are dropped."""
+        if self._test is not None:
+            self._apps.append(app)
+
+    def begin_test(self) -> None:
+        self._test, self._apps = [], []
+
+    def end_test(self) -> None:
+        names, apps = self._test or [], self._apps
+        self._test, self._apps = None, []
+        for app in apps:
+            with contextlib.suppress(Exception), app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        self._drop(names)
+
+    def close(self) -> None:
+        self._drop(self._session + ([self.template] if self.template else []))
+        self._session, self.template = [], None
+        if self._admin is not None:
+            self._admin.close()
+
+    def _drop(self, names) -> None:
+        for name in names:
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_databases: PostgresDatabases | None = None
+
+
+def postgres_databases() -> PostgresDatabases:
+    """The session's database maker; skips (fails in CI) without ``PBI_TEST_POSTGRES_URL``."""
+    global _databases
+    url = _postgres_server_url()
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(POSTGRES_REASON + " — CI must run them")
+        pytest.skip(POSTGRES_REASON)
+    if _databases is None or _databases.server_url != url:
+        _databases = PostgresDatabases(url)
+    return _databases
+
+
+def pytest_configure(config) -> None:
+    if BACKEND not in BACKENDS:
+        raise pytest.UsageError(f"PBI_TEST_BACKEND must be one of {', '.join(BACKENDS)}, not {BACKEND!r}")
+    if BACKEND == "postgresql" and not _postgres_server_url():
+        raise pytest.UsageError("PBI_TEST_BACKEND=postgresql needs PBI_TEST_POSTGRES_URL (a server where "
+                                "the tests may create databases; `sh scripts/test-postgres.sh` prints one)")
+
+
+def pytest_report_header(config) -> str:
+    return f"database backend: {BACKEND}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    terminalreporter.write_sep("-", f"database backend: {BACKEND}")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _databases is not None:
+        _databases.close()
+
+
+@pytest.fixture(autouse=True)
+def _throw_away_databases():
+    """Drop the PostgreSQL databases made during a test after it (no-op otherwise)."""
+    if _databases is None and not _postgres_server_url():
+        yield
+        return
+    databases = postgres_databases()
+    databases.begin_test()
+    try:
+        yield
+    finally:
+        databases.end_test()
+
+
+def sqlite_only(reason: str):
+    """Mark a test that is about SQLite itself (WAL, the database file): skipped on PostgreSQL."""
+    return pytest.mark.skipif(BACKEND != "sqlite", reason=f"SQLite only: {reason}")
+
+
+def database_uri(tmp_path, *, empty: bool = False) -> str:
+    """A database for one app on the selected backend (``empty``: no schema yet)."""
+    if BACKEND == "postgresql":
+        return postgres_databases().create(empty=empty)
+    return base_config(tmp_path)["SQLALCHEMY_DATABASE_URI"]
+
+
 def build_app(tmp_path, **overrides):
-    app = create_app({**base_config(tmp_path), **overrides})
+    """An app with its schema, on the selected backend unless ``overrides`` name a database."""
+    config = {**base_config(tmp_path), **overrides}
+    on_postgres = BACKEND == "postgresql" and "SQLALCHEMY_DATABASE_URI" not in overrides
+    if on_postgres:
+        config["SQLALCHEMY_DATABASE_URI"] = postgres_databases().create()
+    app = create_app(config)
     with app.app_context():
         db.create_all()
+    if on_postgres:
+        postgres_databases().track(app)
     return app
 
 
@@ -136,25 +300,15 @@ def translated(app, lang: str, message: str, **variables) -> str:
 def postgres_app(tmp_path, **overrides):
     """An app on a throw-away database of the PostgreSQL server in ``PBI_TEST_POSTGRES_URL``.
 
-    ``make test`` starts a local cluster and sets the URL (as root). Without it the test
-    is skipped, except in CI (``CI=true``), where it fails: CI always runs PostgreSQL.
+    Whatever the backend of the run. ``make test`` starts a local cluster and sets the URL
+    (as root). Without it the test is skipped, except in CI (``CI=true``), where it fails:
+    CI always runs PostgreSQL.
     """
-    url = os.environ.get("PBI_TEST_POSTGRES_URL")
-    if not url:
-        reason = "set PBI_TEST_POSTGRES_URL to run the PostgreSQL tests (`make test` does, as root)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — CI must run them")
-        pytest.skip(reason)
-    name = f"pbi_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = url.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    app = build_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"{base}/{name}", **overrides)
+    databases = postgres_databases()
+    app = build_app(tmp_path, SQLALCHEMY_DATABASE_URI=databases.create(), **overrides)
     try:
         yield app
     finally:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -4,7 +4,7 @@ import pytest
 
 from app import create_app
 from app.config import ConfigError, normalize_database_url
-from tests.conftest import base_config
+from tests.conftest import base_config, sqlite_only
 
 
 def production_config(tmp_path, **extra):
@@ -66,6 +66,7 @@ def test_default_database_is_sqlite_in_instance_folder(tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'app.db'}"
 
 
+@sqlite_only("the journal mode and foreign-key pragmas of the SQLite connection")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     from sqlalchemy import text
 

@@ -191,8 +191,10 @@ def _create_head() -> None:
     dialect = db.session.get_bind(mapper=AuditHead).dialect.name
     if dialect in {"sqlite", "postgresql"}:
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        statement = insert(_HEAD).values(values).on_conflict_do_nothing(index_elements=[_HEAD.c.id])
-        inserted = db.session.execute(statement).rowcount == 1
+        statement = (insert(_HEAD).values(values).on_conflict_do_nothing(index_elements=[_HEAD.c.id])
+                     .returning(_HEAD.c.id))
+        # RETURNING, not rowcount: SQLAlchemy reports -1 for an INSERT on psycopg.
+        inserted = db.session.execute(statement).first() is not None
     else:  # other databases: the primary key decides
         try:
             with db.session.begin_nested():

@@ -65,10 +65,19 @@ def raw_rows(connection_or_session) -> list:
     )).all()
 
 
-def drop_sqlite_triggers(*names: str) -> None:
-    """Tamper like someone with the database file: remove the guards first."""
-    for name in names:
-        db.session.execute(text(f"DROP TRIGGER {name}"))
+def drop_audit_triggers(*names: str) -> None:
+    """Tamper like someone with the database file: remove the guards first.
+
+    ``names`` are SQLite's triggers (``audit_log_no_update``, ``audit_head_no_delete``, …).
+    On PostgreSQL, where one trigger per table guards every change, the user triggers of
+    the tables named by their prefix (``audit_log``, ``audit_head``) are disabled instead.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        for table in dict.fromkeys("audit_head" if name.startswith("audit_head") else "audit_log" for name in names):
+            db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+    else:
+        for name in names:
+            db.session.execute(text(f"DROP TRIGGER {name}"))
     db.session.commit()
 
 

@@ -14,7 +14,8 @@ from app.audit import services
 from app.audit.models import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL, AuditEntry, AuditHead
 from app.audit.services import AuditChainError, ChainReport, record, verify_chain
 from app.extensions import db
-from tests.audit.conftest import GENESIS, drop_sqlite_triggers, independent_hash, raw_rows, stored_at_iso
+from tests.audit.conftest import GENESIS, drop_audit_triggers, independent_hash, raw_rows, stored_at_iso
+from tests.conftest import sqlite_only
 
 T0 = datetime(2026, 3, 1, 9, 30)
 
@@ -126,7 +127,7 @@ def test_rolled_back_record_leaves_no_gap(app):
 def test_edited_row_is_found(app):
     add_rows(app, 5)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_update")
+        drop_audit_triggers("audit_log_no_update")
         db.session.execute(text("UPDATE audit_log SET details = '{\"to\":\"closed\"}' WHERE id = 3"))
         db.session.commit()
     report = verify(app)
@@ -136,7 +137,7 @@ def test_edited_row_is_found(app):
 def test_edited_row_with_recomputed_hash_breaks_the_next_link(app):
     add_rows(app, 5)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_update")
+        drop_audit_triggers("audit_log_no_update")
         row = raw_rows(db.session)[2]
         forged = independent_hash(row.prev_hash, 3, stored_at_iso(row.at), row.actor_id, "someone@else.kz",
                                   row.action, row.subject_type, row.subject_id, row.details)
@@ -147,7 +148,8 @@ def test_edited_row_with_recomputed_hash_breaks_the_next_link(app):
 
 
 @pytest.mark.parametrize("column, value", [
-    ("at", "2026-02-30 09:00:00.000000"),  # not a date: reported, not raised
+    pytest.param("at", "2026-02-30 09:00:00.000000",  # not a date: reported, not raised
+                 marks=sqlite_only("SQLite stores any text in a timestamp column; PostgreSQL refuses it")),
     ("at", "2026-03-01 09:31:00.000001"),
     ("actor_id", 999),
     ("actor_id", None),
@@ -157,7 +159,7 @@ def test_edited_row_with_recomputed_hash_breaks_the_next_link(app):
 def test_any_edited_column_is_found(app, column, value):
     add_rows(app, 3)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_update")
+        drop_audit_triggers("audit_log_no_update")
         db.session.execute(text(f"UPDATE audit_log SET {column} = :v WHERE id = 2"), {"v": value})  # noqa: S608
         db.session.commit()
     assert verify(app) == ChainReport(False, 1, 2, "row 2: hash does not match its content")
@@ -166,7 +168,7 @@ def test_any_edited_column_is_found(app, column, value):
 def test_deleted_middle_rows_are_found(app):
     add_rows(app, 6)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_delete")
+        drop_audit_triggers("audit_log_no_delete")
         db.session.execute(text("DELETE FROM audit_log WHERE id = 3"))
         db.session.commit()
     assert verify(app) == ChainReport(False, 2, 3, "row 3 missing (id gap)")
@@ -181,7 +183,7 @@ def test_deleted_middle_rows_are_found(app):
 def test_deleted_first_row_is_found(app):
     add_rows(app, 3)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_delete")
+        drop_audit_triggers("audit_log_no_delete")
         db.session.execute(text("DELETE FROM audit_log WHERE id = 1"))
         db.session.commit()
     assert verify(app) == ChainReport(False, 0, 1, "row 1 missing (id gap)")
@@ -190,7 +192,7 @@ def test_deleted_first_row_is_found(app):
 def test_deleted_last_row_is_found_through_the_head(app):
     add_rows(app, 5)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_delete")
+        drop_audit_triggers("audit_log_no_delete")
         db.session.execute(text("DELETE FROM audit_log WHERE id = 5"))
         db.session.commit()
     assert verify(app) == ChainReport(False, 4, 5, "head points to row 5 but the last row is 4")
@@ -289,7 +291,7 @@ def test_the_head_only_moves_forward(app):
 def test_missing_head_with_rows_refuses_to_append(app):
     add_rows(app, 2)
     with app.app_context():
-        drop_sqlite_triggers("audit_head_no_delete")
+        drop_audit_triggers("audit_head_no_delete")
         db.session.execute(text("DELETE FROM audit_head"))
         db.session.commit()
         with pytest.raises(AuditChainError, match="audit_head is missing"):
@@ -361,16 +363,27 @@ def test_actor_fields():
     assert services.actor_fields(Signed()) == {"actor_id": 7, "actor_label": "officer1@demo.pbi.kz"}
 
 
+TRIGGERS = {
+    "sqlite": ("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit%'",
+               {"audit_log_no_update", "audit_log_no_delete", "audit_head_no_delete", "audit_head_forward_only"}),
+    "postgresql": ("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'audit%'",
+                   {"audit_log_append_only", "audit_log_no_truncate", "audit_head_forward_only",
+                    "audit_head_no_truncate"}),
+}
+
+
 def test_ddl_for_migrations_covers_both_dialects(app):
     assert set(APPEND_ONLY_DDL) == set(DROP_APPEND_ONLY_DDL) == {"sqlite", "postgresql"}
     with app.app_context():
-        names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-        assert names == {"audit_log_no_update", "audit_log_no_delete", "audit_head_no_delete",
-                         "audit_head_forward_only"}
+        dialect = db.session.get_bind().dialect.name
+        query, expected = TRIGGERS[dialect]
+        names = set(db.session.scalars(text(query)))
+        assert names == expected
         # the migration's SQL is the same as create_all's: drop and re-create round-trips
-        for sql in DROP_APPEND_ONLY_DDL["sqlite"]:
+        for sql in DROP_APPEND_ONLY_DDL[dialect]:
             db.session.execute(text(sql))
-        for sql in APPEND_ONLY_DDL["sqlite"]:
+        assert set(db.session.scalars(text(query))) == set()
+        for sql in APPEND_ONLY_DDL[dialect]:
             db.session.execute(text(sql))
         db.session.commit()
-        assert set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))) == names
+        assert set(db.session.scalars(text(query))) == names

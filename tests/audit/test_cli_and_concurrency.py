@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from app.audit.models import AuditEntry
 from app.audit.services import ChainReport, record, verify_chain
 from app.extensions import db
-from tests.audit.conftest import drop_sqlite_triggers
+from tests.audit.conftest import drop_audit_triggers
 
 
 def _add(app, count: int) -> None:
@@ -36,7 +36,7 @@ def test_cli_verify_intact(app, runner):
 def test_cli_verify_tampered(app, runner):
     _add(app, 4)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_update")
+        drop_audit_triggers("audit_log_no_update")
         db.session.execute(text("UPDATE audit_log SET actor_label = 'nobody@example.kz' WHERE id = 2"))
         db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
@@ -48,7 +48,7 @@ def test_cli_verify_tampered(app, runner):
 def test_cli_verify_deleted_tail(app, runner):
     _add(app, 4)
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_delete")
+        drop_audit_triggers("audit_log_no_delete")
         db.session.execute(text("DELETE FROM audit_log WHERE id = 4"))
         db.session.commit()
     result = runner.invoke(args=["audit", "verify"])

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from app.accounts.models import Role
 from app.audit.services import head_state, record
 from app.extensions import db
-from tests.audit.conftest import drop_sqlite_triggers
+from tests.audit.conftest import drop_audit_triggers
 
 PAGES = ("/staff/audit", "/staff/audit/verify")
 ROW = re.compile(r"<tr>\s*<td>(\d+)</td>.*?<td>([^<]*)</td>\s*<td><code>([^<]+)</code></td>", re.S)
@@ -130,7 +130,7 @@ def test_the_verify_page_shows_the_chain_status(app, client, signed_in):
     assert shown(html, viewer)  # the log is listed below the verdict
 
     with app.app_context():
-        drop_sqlite_triggers("audit_log_no_update")
+        drop_audit_triggers("audit_log_no_update")
         db.session.execute(text("UPDATE audit_log SET actor_label = 'someone@else.kz' WHERE id = 2"))
         db.session.commit()
     html = client.get("/staff/audit/verify?lang=en").get_data(as_text=True)
