@@ -10,6 +10,13 @@ Layout of the key store directory (0700; every file 0600, written atomically)::
     storage.key                  AES-256 key for documents at rest, sealed with a scrypt-derived key
 
 ``current`` is written last, so a store whose ``current`` file exists is complete.
+
+A :class:`KeyStore` keeps what it has read and decrypted (the current signer, the root
+certificate) in memory, each keyed by the identity of the files it came from (inode, size,
+modification time) and, for the signer, by the stem in ``current``. Every call still looks
+at those files — a read of ``current`` and a few ``stat`` calls, no parsing, no decryption —
+so a rotation made by another process (``flask keys rotate`` beside a running server), or
+any replaced file, is picked up by the next call.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ import fcntl
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
@@ -46,6 +55,11 @@ _STORAGE_KEY_MAGIC = b"PBISK1"
 _STORAGE_KEY_AAD = b"pbi-registry storage key v1"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**15, 8, 1
 _STEM_RE = re.compile(r"^(\d{4,})-([0-9a-f]{16})$")
+
+T = TypeVar("T")
+# What tells one version of a file from another: device, inode, size, modification time (ns).
+# Files are only ever replaced by rename (atomic_write), which gives the path a new inode.
+FileIdentity = tuple[int, int, int, int]
 
 
 def _parse_stem(stem: str) -> tuple[int, str]:
@@ -172,6 +186,9 @@ class KeyStore:
         self._root_cert_path = self.directory / "root.cert.pem"
         self._current_path = self.directory / "current"
         self._storage_key_path = self.directory / "storage.key"
+        # (what it was read from, the value): see the module docstring.
+        self._cache: dict[str, tuple[object, object]] = {}
+        self._cache_lock = threading.Lock()
 
     # -- public API ------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -211,19 +228,31 @@ class KeyStore:
             return self._issue_signing_cert(now, root_key, root)
 
     def current_signer(self) -> SigningMaterial:
-        """The current signing key, its certificate and the chain (the root)."""
+        """The current signing key, its certificate and the chain (the root).
+
+        Decrypted once and kept in memory; a new ``current`` (a rotation, also by another
+        process) or any change to the files it came from makes the next call load it anew.
+        """
         self._require_initialized()
         stem = self._read_current_stem()
-        cert = self._load_cert(self._signing_dir / f"{stem}.cert.pem")
+        cert_path = self._signing_dir / f"{stem}.cert.pem"
+        key_path = self._signing_dir / f"{stem}.key.pem"
+        source = (stem, self._identity(cert_path), self._identity(key_path), self._identity(self._root_cert_path))
+        return self._cached("signer", source, lambda: self._load_signer(stem, cert_path, key_path))
+
+    def _load_signer(self, stem: str, cert_path: Path, key_path: Path) -> SigningMaterial:
+        cert = self._load_cert(cert_path)
         if not fingerprint(cert).startswith(_parse_stem(stem)[1]):
             raise KeyStoreError(f"signing certificate {stem} does not match its file name")
-        key = self._load_key(self._signing_dir / f"{stem}.key.pem")
+        key = self._load_key(key_path)
         if key.public_key() != cert.public_key():
             raise KeyStoreError(f"signing key {stem} does not belong to its certificate")
         return SigningMaterial(key=key, cert=cert, chain=(self.root_certificate(),))
 
     def root_certificate(self) -> x509.Certificate:
-        return self._load_cert(self._root_cert_path)
+        """The root CA certificate (parsed once; read again when the file changes)."""
+        path = self._root_cert_path
+        return self._cached("root", self._identity(path), lambda: self._load_cert(path))
 
     def signing_certificates(self) -> list[x509.Certificate]:
         """Every signing certificate ever issued, oldest first."""
@@ -259,6 +288,26 @@ class KeyStore:
                 yield
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _cached(self, name: str, source: object, load: Callable[[], T]) -> T:
+        """The value cached under ``name`` if it was made from ``source``, else ``load()``'s."""
+        entry = self._cache.get(name)
+        if entry is not None and entry[0] == source:
+            return entry[1]  # type: ignore[return-value]
+        value = load()  # raises for a wrong passphrase or a broken file: nothing is cached
+        with self._cache_lock:
+            self._cache[name] = (source, value)
+        return value
+
+    @staticmethod
+    def _identity(path: Path) -> FileIdentity:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise KeyStoreError(f"key store file {path.name} is missing") from None
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read key store file {path.name}: {exc.strerror}") from None
+        return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
     def _require_initialized(self) -> None:
         if not self.exists():

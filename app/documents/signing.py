@@ -9,30 +9,54 @@ Each issued document carries one certification (author) signature:
   as Adobe Reader flags any later change to the file as breaking the certification.
 
 No timestamp authority, OCSP or CRL is contacted.
+
+pyHanko signs once. Left to itself it signs twice: a dry run to size the ``/Contents``
+placeholder, then the real signature, and it reserves 50% more room than the dry run
+needed. Here a signer is prepared once per :class:`SigningMaterial` (the key store hands
+out the same object until the key changes): the pyHanko signer, and the reservation —
+the exact size of this signer's CMS container (its certificates and signed attributes,
+measured by one dry run) with the signature value counted at the largest size the key's
+algorithm can produce. A signature that still does not fit is never written: pyHanko
+refuses it and :func:`sign_pdf` raises :class:`ReservationTooSmall`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
+import threading
+from dataclasses import dataclass
 
+from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from app import asyncsafe
 from app.documents.keys import SigningMaterial
 
 DIGEST_ALGORITHM = "sha256"
+# Added to the measured container: DER length octets that grow when a length crosses 128 or
+# 256 (a few nested structures, one byte each at most) and a margin of a few bytes.
+_RESERVE_SLACK = 32
+_MAX_PREPARED = 8  # signers kept; the key store makes one per key and process
 
 
 class SigningFailed(Exception):
     """The PDF could not be signed (unreadable, encrypted or already certified input)."""
+
+
+class ReservationTooSmall(SigningFailed):
+    """The signature did not fit the room reserved for it (a sizing bug); nothing was written."""
 
 
 def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -51,6 +75,74 @@ def _pyhanko_signer(material: SigningMaterial) -> signers.SimpleSigner:
     )
 
 
+def max_signature_size(key: object) -> int:
+    """The largest signature value, in bytes, that ``key``'s algorithm produces."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        # DER Ecdsa-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }, each integer at most the
+        # order's length plus a leading zero byte, with a 2-byte header.
+        integer = (key.curve.key_size + 7) // 8 + 1 + 2
+        body = 2 * integer
+        return body + (2 if body < 128 else 3)
+    if isinstance(key, rsa.RSAPrivateKey):
+        return (key.key_size + 7) // 8
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return 64
+    if isinstance(key, ed448.Ed448PrivateKey):
+        return 114
+    raise SigningFailed(f"unsupported signing key type {type(key).__name__}")
+
+
+async def _dry_run_container(signer: signers.SimpleSigner) -> cms.ContentInfo:
+    """A CMS container as :func:`sign_pdf` makes it, over a dummy digest."""
+    return await signer.async_sign(
+        hashlib.sha256(b"").digest(), DIGEST_ALGORITHM, dry_run=True, use_pades=True,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.UTC)),
+    )
+
+
+def reservation_for(material: SigningMaterial) -> int:
+    """``bytes_reserved`` for ``material``: room for its CMS container, as hex digits (even).
+
+    Sized from the signer's certificate chain and signed attributes (measured by one dry
+    run) and its signature algorithm (the value counted at its maximum size).
+    """
+    return _reservation(_pyhanko_signer(material), material)
+
+
+def _reservation(signer: signers.SimpleSigner, material: SigningMaterial) -> int:
+    try:
+        container = asyncsafe.run(_dry_run_container(signer))
+    except (SigningError, ValueError) as exc:
+        raise SigningFailed(f"cannot make a signature with this key: {exc}") from exc
+    measured_signature = len(container["content"]["signer_infos"][0]["signature"].native)
+    der_bytes = len(container.dump()) - measured_signature + max_signature_size(material.key)
+    return 2 * (der_bytes + _RESERVE_SLACK)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    material: SigningMaterial  # held so that id(material) is not reused while cached
+    signer: signers.SimpleSigner
+    bytes_reserved: int
+
+
+_prepared: dict[int, _Prepared] = {}
+_prepared_lock = threading.Lock()
+
+
+def _prepare(material: SigningMaterial) -> _Prepared:
+    cached = _prepared.get(id(material))
+    if cached is not None and cached.material is material:
+        return cached
+    signer = _pyhanko_signer(material)
+    prepared = _Prepared(material, signer, _reservation(signer, material))
+    with _prepared_lock:
+        if len(_prepared) >= _MAX_PREPARED:
+            _prepared.clear()
+        _prepared[id(material)] = prepared
+    return prepared
+
+
 def sign_pdf(
     pdf: bytes,
     signer: SigningMaterial,
@@ -62,9 +154,11 @@ def sign_pdf(
     """Return ``pdf`` with an appended PAdES certification signature by ``signer``.
 
     The signature covers the whole returned file. Raises :class:`SigningFailed` for input
-    that is not a readable PDF, is encrypted, or is already certified. Synchronous (pyHanko
-    runs its own event loop): do not call it from inside a running asyncio loop.
+    that is not a readable PDF, is encrypted, or is already certified, and
+    :class:`ReservationTooSmall` if the signature outgrew its reserved room. Synchronous
+    (pyHanko runs its own event loop; from inside a running loop it runs in a worker thread).
     """
+    prepared = _prepare(signer)
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm=DIGEST_ALGORITHM,
@@ -80,7 +174,14 @@ def sign_pdf(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         if writer.security_handler is not None:
             raise SigningFailed("encrypted PDFs are not signed")
-        output = asyncsafe.call(signers.PdfSigner(metadata, signer=_pyhanko_signer(signer)).sign_pdf, writer)
-    except (PdfError, SigningError, ValueError) as exc:
+        pdf_signer = signers.PdfSigner(metadata, signer=prepared.signer)
+        output = asyncsafe.call(pdf_signer.sign_pdf, writer, bytes_reserved=prepared.bytes_reserved)
+    except SigningError as exc:
+        if "larger than expected" in str(exc):  # pyHanko's refusal to overflow the placeholder
+            raise ReservationTooSmall(
+                f"the signature does not fit the {prepared.bytes_reserved} hex digits reserved: {exc}"
+            ) from exc
+        raise SigningFailed(f"cannot sign the PDF: {exc}") from exc
+    except (PdfError, ValueError) as exc:
         raise SigningFailed(f"cannot sign the PDF: {exc}") from exc
     return output.getvalue()
