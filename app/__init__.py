@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import cli, database, errors, i18n, security, templating  # noqa: F401 (database: engine events)
+from app import cli, database, errors, i18n, security, templating, transactions  # noqa: F401 (database: engine events)
 from app import config as config_module
 from app.accounts import guards, login
 from app.accounts.views import bp as accounts_bp
@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    transactions.init_app(app)
     init_notifications(app)
 
 

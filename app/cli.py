@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from app import demo
+from app import demo, transactions
 from app.accounts import services as accounts
 from app.accounts.models import STAFF_ROLES, Role
 from app.agreements import cli as agreements_cli
@@ -19,7 +19,6 @@ from app.complaints.cli import deadlines_group
 from app.config import ConfigError, apply_environment
 from app.documents import cli as documents_cli
 from app.documents.runtime import keystore
-from app.extensions import db
 from app.notifications.cli import outbox_group
 
 CONFIG_TEMPLATE = '''\
@@ -130,7 +129,7 @@ def users_create(role: str, email: str, full_name: str, phone: str, ask_password
         raise click.ClickException(f"an account with {email} already exists") from None
     except accounts.WeakPassword as exc:
         raise click.ClickException(f"password refused: {exc.problem.value}") from None
-    db.session.commit()
+    transactions.commit()
     click.echo(f"Created {user.role} {user.email}.")
     if generated:
         click.echo(f"Password (shown once): {generated}")

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from app import transactions
 from app.accounts import services as accounts
 from app.accounts.models import Role, User, UserSession
 from app.agreements import rendering
@@ -24,7 +25,6 @@ from app.businesses.models import Association, Business, BusinessKind
 from app.complaints import casework
 from app.complaints import services as complaints
 from app.complaints.models import CaseMessage, Complaint, ComplaintEvent, Evidence
-from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
 from app.notifications.models import Notification, OutboxMessage
@@ -161,7 +161,7 @@ def create() -> list[DemoLogin]:
             owners[owner], bin=bin, name_kk=name_kk, name_ru=name_ru, members_count=members,
             sectors=sectors, head_name=head, head_position=position,
         )
-    db.session.commit()
+    transactions.commit()
     _create_agreements()
     _create_complaints()
     return logins()
@@ -190,19 +190,18 @@ def _create_agreements() -> None:
         proof = agreements.submit_authority_proof(owner, association.id, _DEMO_PROOF, "доверенность.pdf")
         agreements.decide_authority_proof(officer, proof.id, accept=True, reason=None)
         agreement = agreements.start_agreement(owner, association.id)
-        db.session.commit()
+        transactions.commit()
         agreements.ensure_draft_pdf(agreement.id, rendering.draft_html)
         agreements.sign_with_password(agreement.id, owner, DEMO_PASSWORD)
-        db.session.commit()
+        transactions.commit()
         if countersign:
-            agreement = agreements.countersign(agreement.id, supervisor)
-            db.session.commit()
-            documents.produce(agreement.document_id)
+            agreements.countersign(agreement.id, supervisor)
+            transactions.commit()  # the final PDF is issued after the commit
 
 
 def recreate() -> list[DemoLogin]:
     remove()
-    db.session.commit()
+    transactions.commit()
     return create()
 
 
@@ -232,14 +231,13 @@ def _file(owner_key: str, business_number: str, *, days_ago: int = 0, pressure: 
     )
     uploads = [complaints.Upload(_DEMO_PROOF, "акт-проверки.pdf")] if evidence else []
     complaint, _ = complaints.file_complaint(owner, filing, uploads, received=utcnow() - timedelta(days=days_ago))
-    db.session.commit()
-    complaints.issue_document(complaint.talon_document_id)
-    return db.session.get(Complaint, complaint.id)
+    complaint_id = complaint.id
+    transactions.commit()  # the talon is issued after the commit
+    return db.session.get(Complaint, complaint_id)
 
 
 def _decide(letter_id: int) -> None:
-    db.session.commit()
-    complaints.issue_document(letter_id)
+    transactions.commit()  # the decision letter is issued after the commit
 
 
 def _create_complaints() -> None:
@@ -254,14 +252,14 @@ def _create_complaints() -> None:
     assigned = _file("bakhyt", build_bin, days_ago=1, pressure="raider_takeover", body="land_relations",
                      body_name="Сайрам ауданының жер қатынастары бөлімі")
     casework.take(officer1, assigned)
-    db.session.commit()
+    transactions.commit()
 
     covered = _file("aigerim", farm_bin, days_ago=2, pressure="bribe_extortion", association_bin=farmers)
     casework.take(officer1, covered)
     casework.start_review(officer1, covered)
     complaints.post_message(officer1, covered, "Тексеру актісінің көшірмесі бар ма? / Есть ли копия акта?",
                             [], internal=True, staff=True)
-    db.session.commit()
+    transactions.commit()
 
     asked = _file("aigerim", ip_number, days_ago=3, pressure="seizure", body="state_revenue",
                   body_name="Кентау қаласы бойынша мемлекеттік кірістер басқармасы")
@@ -269,7 +267,7 @@ def _create_complaints() -> None:
     casework.start_review(officer2, asked)
     casework.request_info(officer2, asked,
                           "Тауарды ұстау хаттамасын жіберіңізші. / Пришлите протокол задержания товара.")
-    db.session.commit()
+    transactions.commit()
 
     forwarded = _file("bakhyt", build_bin, days_ago=4, pressure="procurement_interference", body="local_executive",
                       body_name="Сайрам ауданының әкімдігі")
@@ -297,17 +295,17 @@ def _create_complaints() -> None:
     casework.start_review(officer1, appealed)
     _decide(casework.resolve(officer1, appealed, "not_confirmed", "Тексеру заң талаптарына сай жүргізілген."))
     casework.appeal(_user("bakhyt"), appealed, "Тексеру жоспарда болмаған, құжаттарды қоса беремін.")
-    db.session.commit()
+    transactions.commit()
 
     closed = _file("dana", tour_bin, days_ago=9, pressure="other", body="police",
                    body_name="Отырар аудандық полиция бөлімі", evidence=False)
     casework.take(officer2, closed)
     _decide(casework.reject(officer2, closed, "Мәселе департаменттің құзыретіне жатпайды."))
     casework.close(officer2, closed)
-    db.session.commit()
+    transactions.commit()
 
     overdue = _file("aigerim", ip_number, days_ago=40, pressure="bribe_extortion", body="police",
                     body_name="Кентау қалалық полиция басқармасы")
     casework.take(officer2, overdue)
     casework.start_review(officer2, overdue)
-    db.session.commit()
+    transactions.commit()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app import transactions
+from app.database import DatabaseBusy, is_busy_error
 from app.documents.storage import StoredFileCorrupted
-from app.extensions import db
 
 
 def _texts(code: int) -> tuple[str, str]:
@@ -60,7 +63,7 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected(error: Exception):
-    db.session.rollback()
+    transactions.rollback()
     original = getattr(error, "original_exception", None) or error
     if not isinstance(original, HTTPException):
         current_app.logger.exception("unhandled error", exc_info=original)
@@ -70,13 +73,37 @@ def handle_unexpected(error: Exception):
 
 def handle_storage_integrity(error: StoredFileCorrupted):
     """A stored file failed authentication: never serve it; make noise in the log."""
-    db.session.rollback()
+    transactions.rollback()
     current_app.logger.critical("stored file failed its integrity check: %s", error)
     title, message = _texts(500)
     return render_error(500, title, message)
 
 
+def handle_concurrent_change(error: StaleDataError):
+    """Someone changed the record between this request's read and its write: nothing was saved."""
+    transactions.rollback()
+    current_app.logger.info("concurrent change refused: %s", error)
+    return render_error(409, _("Changed by someone else"),
+                        _("Someone else changed this record at the same moment, so nothing was saved. "
+                          "Reload the page, check it and try again."))
+
+
+def handle_database_error(error: OperationalError):
+    """A writer waited too long for the database: a 503 with Retry-After, never a 500."""
+    transactions.rollback()
+    if not is_busy_error(error):
+        return handle_unexpected(error)
+    current_app.logger.warning("database busy: %s", error)
+    body, status = render_error(503, _("The service is busy"),
+                                _("Too many people are saving at this moment. Nothing was saved; "
+                                  "wait a few seconds and send it again."))
+    return body, status, {"Retry-After": "5"}
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(StaleDataError, handle_concurrent_change)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(DatabaseBusy, handle_database_error)
     app.register_error_handler(StoredFileCorrupted, handle_storage_integrity)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

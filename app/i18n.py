@@ -1,7 +1,8 @@
 """Language choice: ``?lang=`` on any page, then the session, then the profile, then kk.
 
 Choosing a language (the switcher links add ``?lang=xx``) is remembered in the session
-and, for a signed-in user, on the profile.
+and, for a signed-in user, on the profile (written after the request as bookkeeping,
+see :mod:`app.transactions`; a language chosen before signing in is saved at sign-in).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from app.accounts.services import set_locale
-from app.extensions import babel, db
+from app import transactions
+from app.accounts.services import locale_change
+from app.extensions import babel
 
 SESSION_KEY = "lang"
 
@@ -38,8 +40,8 @@ def remember_requested_language() -> None:
         return
     session[SESSION_KEY] = lang
     if current_user.is_authenticated and current_user.locale != lang:
-        set_locale(current_user, lang)
-        db.session.commit()
+        # Remembered on the profile once per change, after the request (a GET stays a read).
+        transactions.bookkeeping(locale_change(current_user.id, lang))
 
 
 def language_links() -> list[dict[str, str | bool]]:

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.complaints.search import alembic_include_name
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -37,6 +39,8 @@ def run_migrations_online() -> None:
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     # SQLite cannot ALTER most things; batch mode rebuilds tables when needed.
     conf_args.setdefault("render_as_batch", True)
+    # The full-text index's own tables and indexes are not models (app.complaints.search).
+    conf_args.setdefault("include_name", alembic_include_name)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

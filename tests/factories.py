@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app import transactions
 from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.accounts.services import find_by_email
@@ -160,9 +161,9 @@ def filed_complaint(app, owner_email: str, business_id: int, *, received=None, u
     with app.app_context():
         complaint, _created = complaints.file_complaint(find_by_email(owner_email), filing, list(uploads),
                                                         received=received)
-        db.session.commit()
-        complaints.issue_document(complaint.talon_document_id)
-        return complaint.id
+        complaint_id = complaint.id
+        transactions.commit()  # the talon is issued after the commit
+        return complaint_id
 
 
 # --- concurrency ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app.complaints.models import Complaint
+from app.complaints.search import alembic_include_name
 from app.documents.runtime import keystore
 from app.extensions import db
 from tests.conftest import postgres_app
@@ -18,7 +19,8 @@ def test_migrations_build_the_models_schema_with_audit_triggers(tmp_path):
         db.drop_all()
         upgrade()
         with db.engine.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+            assert compare_metadata(
+                MigrationContext.configure(connection, opts={"include_name": alembic_include_name}), db.metadata) == []
             triggers = set(connection.execute(text(
                 "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
         assert {"audit_log_append_only", "audit_head_forward_only"} <= triggers

@@ -13,9 +13,9 @@ from typing import TypeVar
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from app import transactions
 from app.accounts.models import STAFF_ROLES, Role
 from app.audit import services as audit
-from app.extensions import db
 
 F = TypeVar("F", bound=Callable)
 
@@ -64,7 +64,7 @@ def enforce_access():
     if Role(current_user.role) not in rule:
         audit.record("auth.forbidden", actor_id=current_user.id, actor_label=current_user.email,
                      details={"endpoint": endpoint, "method": request.method})
-        db.session.commit()
+        transactions.commit()
         abort(403)
     return None
 

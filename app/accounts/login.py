@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, session
 from flask_login import login_user, logout_user
 
+from app import transactions
 from app.accounts import sessions
 from app.accounts.models import User
 from app.extensions import db, login_manager
@@ -23,14 +24,14 @@ def _load_user(user_id: str) -> User | None:
     if user is None or not user.active:
         return None
     cfg = current_app.config
-    record = sessions.find_valid(
+    record, bookkeeping = sessions.find_valid(
         user.id,
         session.get(SESSION_TOKEN_KEY, ""),
         lifetime=cfg["PERMANENT_SESSION_LIFETIME"],
         idle=timedelta(minutes=cfg["PBI_SESSION_IDLE_MINUTES"]),
     )
-    if db.session.dirty:  # touched or expired: keep it, apart from the request's own work
-        db.session.commit()
+    if bookkeeping is not None:  # touched or expired: written after the request, not in it
+        transactions.bookkeeping(bookkeeping)
     if record is None:
         session.clear()
         return None
@@ -41,10 +42,15 @@ def begin(user: User) -> None:
     """Start a fresh browser session for ``user`` (call after the credentials check).
 
     Everything in the old cookie is dropped and a new token is issued: the session
-    identifier is renewed at login.
+    identifier is renewed at login. This is the request's commit point: what the view
+    did before (the account, the audit entry) is committed with the new session. A
+    language chosen before signing in becomes the profile's language.
     """
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and user.locale != chosen:
+        user.locale = chosen
     token = sessions.open_session(user.id)
-    db.session.commit()
+    transactions.commit()
     session.clear()
     session.permanent = True
     session[SESSION_TOKEN_KEY] = token
@@ -58,7 +64,7 @@ def end(*, everywhere: bool, user_id: int | None) -> None:
         sessions.revoke_all(user_id)
     elif token:
         sessions.revoke(token)
-    db.session.commit()
+    transactions.commit()
     logout_user()
     session.clear()
 

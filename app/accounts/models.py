@@ -41,7 +41,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(32))
     iin: Mapped[str | None] = mapped_column(String(12))
     locale: Mapped[str] = mapped_column(String(2), default="kk")
-    role: Mapped[str] = mapped_column(String(16), default=Role.ENTREPRENEUR.value)
+    role: Mapped[str] = mapped_column(String(16), default=Role.ENTREPRENEUR.value, index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

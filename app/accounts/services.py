@@ -11,7 +11,8 @@ import string
 
 from argon2 import PasswordHasher
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.sql import Executable
 
 from app.accounts import passwords, sessions
 from app.accounts.models import LOCALES, STAFF_ROLES, Role, User
@@ -163,10 +164,11 @@ def change_password(user: User, *, current: str, new: str, keep_session_token: s
     db.session.flush()
 
 
-def set_locale(user: User, locale: str) -> None:
+def locale_change(user_id: int, locale: str) -> Executable:
+    """The statement that makes ``locale`` the user's language (run as bookkeeping)."""
     if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}")
-    user.locale = locale
+    return update(User).where(User.id == user_id, User.locale != locale).values(locale=locale)
 
 
 def set_active(user: User, *, active: bool, actor: User) -> None:

@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.sql import Executable
 
 from app.accounts.models import UserSession
 from app.extensions import db
@@ -35,10 +36,15 @@ def open_session(user_id: int) -> str:
 
 def find_valid(
     user_id: int, token: str, *, lifetime: timedelta, idle: timedelta, now: datetime | None = None
-) -> UserSession | None:
-    """The live session record for this user and token, touching it; else ``None``."""
+) -> tuple[UserSession | None, Executable | None]:
+    """The live session record for this user and token (else ``None``), and what to write.
+
+    Nothing is changed here (the request may be a plain read): the second value is the
+    bookkeeping statement to run after the request — "last seen" at most once a
+    minute, or the revocation of an expired record — or ``None``.
+    """
     if not token:
-        return None
+        return None, None
     now = now or utcnow()
     record = db.session.scalar(
         select(UserSession).where(
@@ -48,13 +54,13 @@ def find_valid(
         )
     )
     if record is None:
-        return None
+        return None, None
+    by_id = update(UserSession).where(UserSession.id == record.id)
     if now - record.created_at > lifetime or now - record.last_seen_at > idle:
-        record.revoked_at = now
-        return None
+        return None, by_id.where(UserSession.revoked_at.is_(None)).values(revoked_at=now)
     if now - record.last_seen_at > _TOUCH_INTERVAL:
-        record.last_seen_at = now
-    return record
+        return record, by_id.where(UserSession.last_seen_at < now).values(last_seen_at=now)
+    return record, None
 
 
 def revoke(token: str) -> None:

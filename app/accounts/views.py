@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.accounts import login as web_login
 from app.accounts import services
 from app.accounts.forms import (
@@ -19,7 +20,7 @@ from app.accounts.guards import public, roles
 from app.accounts.models import Role
 from app.accounts.passwords import PasswordProblem
 from app.audit import services as audit
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.i18n import current_locale
 
 bp = Blueprint("accounts", __name__)
@@ -84,8 +85,7 @@ def register():
         except services.WeakPassword as exc:
             form.password.errors.append(password_message(exc.problem))
         else:
-            db.session.commit()
-            web_login.begin(user)
+            web_login.begin(user)  # the request's commit: the account and its first session
             flash(_("Welcome! Your account has been created."), "success")
             return redirect(url_for("businesses.dashboard"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
@@ -120,7 +120,7 @@ def login():
     if g.get("login_failed"):
         audit.record("auth.login_failed", actor_id=None,
                      actor_label=services.normalize_email(form.email.data or "")[:254] or "unknown")
-        db.session.commit()
+        transactions.commit()
     status = 401 if g.get("login_failed") else (400 if form.errors else 200)
     return render_template("accounts/login.html", form=form), status
 
@@ -152,7 +152,7 @@ def account():
         except services.WeakPassword as exc:
             form.new_password.errors.append(password_message(exc.problem))
         else:
-            db.session.commit()
+            transactions.commit()
             flash(
                 _("Your password has been changed. Other devices have been signed out."),
                 "success",
@@ -191,7 +191,7 @@ def staff_user_new():
         except services.EmailTaken:
             form.email.errors.append(_("An account with this e-mail address already exists."))
         else:
-            db.session.commit()
+            transactions.commit()
             # The generated password is shown once, on this response only.
             return render_template(
                 "accounts/staff_user_created.html", email=user.email, password=generated
@@ -213,6 +213,6 @@ def staff_user_set_active(user_id: int):
     except services.NotAllowed:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("accounts.staff_users"))
-    db.session.commit()
+    transactions.commit()
     flash(_("The account has been updated."), "success")
     return redirect(url_for("accounts.staff_users"))

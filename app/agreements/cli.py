@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app import transactions
 from app.agreements import services, trust
-from app.extensions import db
 
 agreements_group = AppGroup("agreements", help="Agreements with associations.")
 
@@ -17,7 +17,7 @@ agreements_group = AppGroup("agreements", help="Agreements with associations.")
 def agreements_expire() -> None:
     """Move agreements whose term has ended to 'expired' (run daily)."""
     numbers = services.expire_due()
-    db.session.commit()
+    transactions.commit()
     for number in numbers:
         click.echo(f"expired {number}")
     click.echo(f"{len(numbers)} agreement(s) expired.")
@@ -34,7 +34,7 @@ def trust_add(pem_file: Path) -> None:
         results = trust.add_anchors(pem_file.read_bytes(), admin=None)
     except trust.InvalidCertificate as exc:
         raise click.ClickException(f"not a PEM CA certificate file: {exc}") from None
-    db.session.commit()
+    transactions.commit()
     for subject, digest, added in results:
         click.echo(f"{'trusted' if added else 'already trusted'}: {subject} ({digest})")
 

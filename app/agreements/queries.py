@@ -190,6 +190,7 @@ class RegistryPage:
     page: int
     pages: int
     total: int
+    capped: bool = False
 
 
 PUBLIC_STATUSES = (AgreementStatus.ACTIVE.value, AgreementStatus.EXPIRED.value,
@@ -197,12 +198,16 @@ PUBLIC_STATUSES = (AgreementStatus.ACTIVE.value, AgreementStatus.EXPIRED.value,
 
 
 def registry(query: str = "", page: int = 1, per_page: int = 20) -> RegistryPage:
-    """Agreements that took effect: active first, then by number (a stable order)."""
+    """Agreements that took effect: in force first, then by number, newest first.
+
+    The order is read backwards along ``ix_agreements_registry`` (``registry_rank`` is
+    generated from the status); the page's count stops at the cap (app.database).
+    """
     stmt = (
         select(Agreement, Association, Document.number)
         .join(Association, Association.id == Agreement.association_id)
         .outerjoin(Document, Document.id == Agreement.document_id)
-        .where(Agreement.status.in_(PUBLIC_STATUSES))
+        .where(Agreement.registry_rank.is_not(None))
     )
     if query.strip():
         pattern = like_pattern(query)
@@ -213,14 +218,13 @@ def registry(query: str = "", page: int = 1, per_page: int = 20) -> RegistryPage
             func.lower(Agreement.number).like(pattern, escape="\\"),
         ))
     window = page_window(stmt, page, per_page)
-    stmt = stmt.order_by(
-        case((Agreement.status == AgreementStatus.ACTIVE.value, 0), else_=1), Agreement.number.desc()
-    ).limit(per_page).offset(window.offset)
+    stmt = stmt.order_by(Agreement.registry_rank.desc(), Agreement.number.desc()
+                         ).limit(per_page).offset(window.offset)
     rows = [
         RegistryRow(a.number, a.status, s.name_kk, s.name_ru, s.bin, a.valid_from, a.valid_until, number)
         for a, s, number in db.session.execute(stmt)
     ]
-    return RegistryPage(rows, window.page, window.pages, window.total)
+    return RegistryPage(rows, window.page, window.pages, window.total, window.capped)
 
 
 def registry_entry(number: str) -> RegistryRow | None:

@@ -7,9 +7,11 @@ Lifecycle (all transitions go through :func:`_apply`, the only place that change
       ^                     |                                  \\--terminate--> terminated
       \\------return---------/
 
-Operations flush and never commit, except the two that produce PDFs
-(:func:`ensure_draft_pdf` and, through ``documents.produce``, the final document), which
-run after the caller's commit.
+Operations flush and never commit. The two that produce PDFs run after the caller's
+commit and record their result in a short transaction of their own: :func:`ensure_draft_pdf`,
+and the final document, which countersigning reserves and :mod:`app.transactions`
+issues after the commit (if that fails the agreement is in force all the same, and its
+PDF is issued on download or by ``flask documents issue-pending``, as for talons).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import transactions
 from app.accounts import passwords
 from app.accounts.models import User
 from app.accounts.services import hasher
@@ -149,20 +152,21 @@ def start_agreement(user: User, association_id: int) -> Agreement:
 def ensure_draft_pdf(agreement_id: int, render_html) -> bytes:
     """The PDF the association signs: made once, stored, and then always the same bytes.
 
-    ``render_html(agreement_id) -> str`` builds the HTML. Commits (call after the
-    caller's commit): the PDF is rendered outside a transaction.
+    ``render_html(agreement_id) -> str`` builds the HTML. Call it outside a write
+    transaction (after the caller's commit): the PDF is rendered outside any
+    transaction, then recorded in a short one of its own.
     """
     agreement = get_agreement(agreement_id)
     if agreement.draft_pdf_sha256 is None:
         html = render_html(agreement_id)
-        db.session.commit()
+        transactions.end_read()
         digest = file_store().put(render_pdf(html, asset_dir=documents.ASSETS))
         db.session.execute(
             update(Agreement)
             .where(Agreement.id == agreement_id, Agreement.draft_pdf_sha256.is_(None))
             .values(draft_pdf_sha256=digest)
         )
-        db.session.commit()
+        transactions.commit()
         db.session.refresh(agreement)
     return file_store().get(agreement.draft_pdf_sha256)
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.accounts.forms import ConfirmForm
 from app.accounts.guards import STAFF, roles
 from app.accounts.models import Role
@@ -13,6 +14,7 @@ from app.agreements import messages, queries, rendering, services, trust
 from app.agreements.forms import AuthorityDecisionForm, CommentForm, TrustAnchorForm
 from app.agreements.models import AuthorityProof
 from app.agreements.views import final_pdf, pdf_response
+from app.documents import services as documents
 from app.documents.runtime import file_store
 from app.extensions import db
 from app.uploads import KINDS, read_limited
@@ -57,10 +59,10 @@ def _run(agreement_id: int, operation, success: str):
     try:
         operation()
     except services.AgreementError as exc:
-        db.session.rollback()
+        transactions.rollback()
         flash(messages.staff_problem(exc), "error")
         return _back(agreement_id)
-    db.session.commit()
+    transactions.commit()
     flash(success, "success")
     return _back(agreement_id)
 
@@ -102,12 +104,16 @@ def countersign(agreement_id: int):
     try:
         agreement = services.countersign(agreement_id, current_user)
     except services.AgreementError as exc:
-        db.session.rollback()
+        transactions.rollback()
         flash(messages.staff_problem(exc), "error")
         return _back(agreement_id)
-    db.session.commit()  # the agreement is in force and numbered before the PDF is made
-    final_pdf(agreement)
-    flash(_("The agreement is in force. The signed document has been issued."), "success")
+    document_id = agreement.document_id
+    transactions.commit()  # in force and numbered first; the PDF is issued after the commit
+    if documents.is_issued(document_id):
+        flash(_("The agreement is in force. The signed document has been issued."), "success")
+    else:
+        flash(_("The agreement is in force. Its signed document could not be made just now; it will be "
+                "made when it is first downloaded."), "warning")
     return _back(agreement_id)
 
 
@@ -169,10 +175,10 @@ def proof_decide(proof_id: int):
     except services.NotFound:
         abort(404)
     except services.AgreementError as exc:
-        db.session.rollback()
+        transactions.rollback()
         flash(messages.staff_problem(exc), "error")
         return redirect(url_for("agreement_review.proofs"))
-    db.session.commit()
+    transactions.commit()
     flash(_("The decision has been recorded."), "success")
     return redirect(url_for("agreement_review.proofs"))
 
@@ -188,10 +194,10 @@ def trust_anchors():
                 raise trust.InvalidCertificate("too large")
             added = trust.add_anchors(data, admin=current_user)
         except trust.InvalidCertificate:
-            db.session.rollback()
+            transactions.rollback()
             form.certificate.errors.append(_("The file must hold one or more PEM certificates of a CA."))
         else:
-            db.session.commit()
+            transactions.commit()
             flash(_("Certificates added: %(count)d.", count=sum(1 for *_rest, new in added if new)), "success")
             return redirect(url_for("agreement_review.trust_anchors"))
     return render_template("agreements/trust_anchors.html", anchors=trust.anchors(), form=form,
@@ -207,6 +213,6 @@ def trust_anchor_remove(anchor_id: int):
         trust.remove_anchor(anchor_id, admin=current_user)
     except services.NotFound:
         abort(404)
-    db.session.commit()
+    transactions.commit()
     flash(_("The certificate is no longer trusted."), "success")
     return redirect(url_for("agreement_review.trust_anchors"))

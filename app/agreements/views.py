@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.accounts.forms import ConfirmForm
 from app.accounts.guards import public, roles
 from app.accounts.models import Role
@@ -15,7 +16,7 @@ from app.agreements.models import AgreementStatus
 from app.businesses.services import NotFound as AssociationNotFound
 from app.businesses.services import association_for
 from app.documents import services as documents
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.uploads import read_limited
 
 bp = Blueprint("agreements", __name__)
@@ -69,7 +70,7 @@ def authority_upload(association_id: int):
         except services.BadUpload as exc:
             flash(messages.upload_problem(exc.problem), "error")
         else:
-            db.session.commit()
+            transactions.commit()
             flash(_("The document has been sent. An officer will check it."), "success")
     else:
         flash(_("Choose a file."), "error")
@@ -88,7 +89,7 @@ def agreement_start(association_id: int):
     except services.OpenAgreementExists as exc:
         flash(_("This association already has an agreement in progress or in force."), "error")
         return redirect(url_for("agreements.agreement_detail", agreement_id=exc.args[0]))
-    db.session.commit()
+    transactions.commit()
     services.ensure_draft_pdf(agreement.id, rendering.draft_html)  # the exact file to review and sign
     return redirect(url_for("agreements.agreement_detail", agreement_id=agreement.id))
 
@@ -129,9 +130,9 @@ def sign_password(agreement_id: int):
     try:
         services.sign_with_password(agreement_id, current_user, form.password.data)
     except services.AgreementError as exc:
-        db.session.rollback()
+        transactions.rollback()
         return _signing_failed(messages.signing_problem(exc), agreement_id)
-    db.session.commit()
+    transactions.commit()
     flash(_("The agreement has been signed and sent to the department for countersigning."), "success")
     return redirect(url_for("agreements.agreement_detail", agreement_id=agreement_id))
 
@@ -149,9 +150,9 @@ def sign_cms(agreement_id: int):
     try:
         agreement = services.sign_with_cms(agreement_id, current_user, data)
     except services.AgreementError as exc:
-        db.session.rollback()
+        transactions.rollback()
         return _signing_failed(messages.signing_problem(exc), agreement_id)
-    db.session.commit()
+    transactions.commit()
     if agreement.cms_trusted:
         flash(_("The signature is valid. The agreement has been sent to the department for countersigning."),
               "success")

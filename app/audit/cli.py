@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app import transactions
 from app.audit import services
-from app.extensions import db
 
 audit_group = AppGroup("audit", help="The tamper-evident audit log.")
 
@@ -20,7 +20,7 @@ def audit_verify(batch_size: int) -> None:
         report = services.verify_chain(batch_size=batch_size)
         head = services.head_state()
     finally:
-        db.session.rollback()  # read only: end the transaction (and SQLite's write lock)
+        transactions.rollback()  # read only: end the transaction (and SQLite's write lock)
     if not report.ok:
         where = f"row {report.first_broken_id}" if report.first_broken_id is not None else "the head"
         click.echo(f"audit log BROKEN at {where}: {report.problem} ({report.checked} rows intact before it)",

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.accounts.guards import STAFF, roles
 from app.accounts.models import Role
 from app.businesses import services
 from app.businesses.forms import AssociationForm, BusinessForm
 from app.businesses.models import BusinessKind
 from app.businesses.reference import district_choices
-from app.extensions import db
 
 bp = Blueprint("businesses", __name__)
 
@@ -49,7 +49,7 @@ def business_new():
         except services.NumberTaken:
             form.number_field.errors.append(_number_taken_message())
         else:
-            db.session.commit()
+            transactions.commit()
             flash(_("The business has been registered."), "success")
             return redirect(url_for("businesses.business_detail", business_id=business.id))
     return render_template("businesses/business_form.html", form=form), 400 if form.errors else 200
@@ -80,7 +80,7 @@ def association_new():
         except services.NumberTaken:
             form.bin.errors.append(_number_taken_message())
         else:
-            db.session.commit()
+            transactions.commit()
             flash(_("The association has been registered."), "success")
             return redirect(url_for("businesses.association_detail", association_id=association.id))
     return render_template("businesses/association_form.html", form=form), 400 if form.errors else 200

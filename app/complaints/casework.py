@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.audit import services as audit
 from app.calendar.workdays import default_calendar
-from app.complaints import workflow
-from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, Outcome
+from app.complaints import clock, workflow
+from app.complaints.models import Complaint, ComplaintEvent, Outcome
 from app.complaints.services import ComplaintError, actor_label, complainant_link, post_message
 from app.documents import services as documents
 from app.documents.models import DocumentKind
@@ -67,10 +67,6 @@ def _move(user: User, complaint: Complaint, action: str, comment: str | None = N
     db.session.flush()
     _audit(user, complaint, event)
     return event
-
-
-def effective_due(complaint: Complaint) -> date:
-    return complaint.extended_until or complaint.due_date
 
 
 def take(officer: User, complaint: Complaint) -> None:
@@ -196,22 +192,19 @@ def extend(supervisor: User, complaint: Complaint, until: date, reason: str) -> 
 
 def remind_deadlines(today: date | None = None) -> tuple[int, int]:
     """The daily job: warn assigned officers of near deadlines, supervisors of overdue cases."""
-    today = today or local_today()
-    calendar = default_calendar()
-    soon_days = current_app.config["PBI_DUE_SOON_WORKING_DAYS"]
+    window = clock.window(today or local_today())
     supervisors = list(db.session.scalars(select(User.id).where(
         User.role.in_([Role.SUPERVISOR.value]), User.active.is_(True))))
     warned = overdue = 0
-    open_statuses = [status.value for status in OPEN_STATUSES]
-    for complaint in db.session.scalars(select(Complaint).where(Complaint.status.in_(open_statuses))):
-        due = effective_due(complaint)
+    for complaint in db.session.scalars(select(Complaint).where(clock.sql_open()).order_by(*clock.queue_order())):
+        due = clock.of(complaint)
         link = f"/staff/complaints/{complaint.id}"
-        if due < today:
+        if window.overdue(complaint.status, due):
             for supervisor_id in supervisors:
                 if not notifications.already_notified_today(supervisor_id, "overdue", complaint.number):
                     notifications.notify(supervisor_id, "overdue", subject_number=complaint.number, link=link)
                     overdue += 1
-        elif complaint.assigned_officer_id and calendar.working_days_between(today, due) <= soon_days:
+        elif complaint.assigned_officer_id and window.due_soon(complaint.status, due):
             officer = complaint.assigned_officer_id
             if not notifications.already_notified_today(officer, "deadline_soon", complaint.number):
                 notifications.notify(officer, "deadline_soon", subject_number=complaint.number, link=link)

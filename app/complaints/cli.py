@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app import transactions
 from app.complaints import casework
-from app.extensions import db
 
 deadlines_group = AppGroup("deadlines", help="The legal clock of complaints.")
 
@@ -15,5 +15,5 @@ deadlines_group = AppGroup("deadlines", help="The legal clock of complaints.")
 def deadlines_remind() -> None:
     """Notify officers of near deadlines and supervisors of overdue complaints (run daily)."""
     warned, overdue = casework.remind_deadlines()
-    db.session.commit()
+    transactions.commit()
     click.echo(f"{warned} deadline reminder(s), {overdue} overdue notice(s).")

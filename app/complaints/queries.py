@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.businesses.models import Association, Business
-from app.complaints.models import OPEN_STATUSES, CaseMessage, Complaint, ComplaintEvent, Evidence
-from app.database import like_pattern, page_window
+from app.complaints import clock, counts, search
+from app.complaints.models import CaseMessage, Complaint, ComplaintEvent, Evidence
+from app.database import COUNT_CAP, page_window
 from app.documents.models import Document
 from app.extensions import db
-
-_effective_due = func.coalesce(Complaint.extended_until, Complaint.due_date)
-_OPEN = [status.value for status in OPEN_STATUSES]
 
 
 @dataclass(frozen=True)
@@ -58,83 +56,109 @@ class QueuePage:
     page: int
     pages: int
     total: int
+    capped: bool
     counts: dict[str, int]
 
 
-def queue(filters: QueueFilter, *, today: date, soon_until: date, page: int = 1, per_page: int = 25) -> QueuePage:
-    officer = aliased(User)
-    stmt = (
-        select(Complaint, Business.name, officer.full_name)
-        .join(Business, Business.id == Complaint.business_id)
-        .outerjoin(officer, officer.id == Complaint.assigned_officer_id)
-    )
+def _conditions(filters: QueueFilter, window: clock.Window) -> list:
+    conditions = []
     if filters.status:
-        stmt = stmt.where(Complaint.status == filters.status)
+        conditions.append(Complaint.status == filters.status)
     if filters.pressure_type:
-        stmt = stmt.where(Complaint.pressure_type == filters.pressure_type)
+        conditions.append(Complaint.pressure_type == filters.pressure_type)
     if filters.body_category:
-        stmt = stmt.where(Complaint.body_category == filters.body_category)
+        conditions.append(Complaint.body_category == filters.body_category)
     if filters.district:
-        stmt = stmt.where(Complaint.incident_district == filters.district)
+        conditions.append(Complaint.incident_district == filters.district)
     if filters.officer_id:
-        stmt = stmt.where(Complaint.assigned_officer_id == filters.officer_id)
+        conditions.append(Complaint.assigned_officer_id == filters.officer_id)
     if filters.covered is not None:
-        stmt = stmt.where(Complaint.association_id.is_not(None) if filters.covered
+        conditions.append(Complaint.association_id.is_not(None) if filters.covered
                           else Complaint.association_id.is_(None))
     if filters.overdue:
-        stmt = stmt.where(Complaint.status.in_(_OPEN), _effective_due < today)
+        conditions.append(clock.sql_overdue(window.today))
     if filters.due_before:
-        stmt = stmt.where(Complaint.status.in_(_OPEN), _effective_due <= filters.due_before)
-    if filters.query.strip():
-        pattern = like_pattern(filters.query)
-        stmt = stmt.where(or_(
-            func.lower(Complaint.number).like(pattern, escape="\\"),
-            func.lower(Business.name).like(pattern, escape="\\"),
-            Business.number.like(pattern, escape="\\"),
-            func.lower(Complaint.body_name).like(pattern, escape="\\"),
-            func.lower(Complaint.description).like(pattern, escape="\\"),
-        ))
-    window = page_window(stmt, page, per_page)
-    order = ([Complaint.received_at.desc(), Complaint.id.desc()] if filters.sort == "received"
-             else [case((Complaint.status.in_(_OPEN), 0), else_=1), _effective_due, Complaint.id])
+        conditions.append(clock.sql_due_soon(window.today, filters.due_before))
+    query = filters.query.strip()
+    if query:
+        conditions.append(_search_condition(query))
+    return conditions
+
+
+def _search_condition(query: str):
+    """A complaint number or a BIN/IIN exactly; anything else by the full-text index."""
+    number = search.exact_number(query)
+    if number:
+        return Complaint.number == number
+    bin_or_iin = search.exact_bin(query)
+    if bin_or_iin:
+        return Complaint.business_id.in_(select(Business.id).where(Business.number == bin_or_iin))
+    words = search.words(query)
+    if not words:
+        return false()
+    return search.condition(db.session.get_bind().dialect.name, words, Complaint.id)
+
+
+def queue(filters: QueueFilter, *, window: clock.Window, page: int = 1, per_page: int = 25) -> QueuePage:
+    """One page of the queue: the page's ids read along an index, then those rows with their names."""
+    conditions = _conditions(filters, window)
+    per_status = status_counts()
+    known_total = None  # exact from the maintained counts when nothing but the status is filtered
+    if not conditions:
+        known_total = sum(per_status.values())
+    elif len(conditions) == 1 and filters.status:
+        known_total = per_status.get(filters.status, 0)
+    ids = select(Complaint.id).where(*conditions)
+    page_of = page_window(ids, page, per_page, total=known_total)
+    order = ((Complaint.received_at.desc(), Complaint.id.desc()) if filters.sort == "received"
+             else clock.queue_order())
+    page_ids = list(db.session.scalars(ids.order_by(*order).limit(per_page).offset(page_of.offset)))
+    officer = aliased(User)
+    stmt = (
+        select(Complaint.id, Complaint.number, Complaint.status, Complaint.pressure_type, Complaint.body_category,
+               Complaint.body_name, Business.name, Complaint.incident_district, officer.full_name,
+               Complaint.received_at, Complaint.effective_due, Complaint.forwarding_due, Complaint.association_id)
+        .join(Business, Business.id == Complaint.business_id)
+        .outerjoin(officer, officer.id == Complaint.assigned_officer_id)
+        .where(Complaint.id.in_(page_ids))
+    )
+    by_id = {row.id: row for row in db.session.execute(stmt)} if page_ids else {}
     rows = []
-    for complaint, business_name, officer_name in db.session.execute(
-            stmt.order_by(*order).limit(per_page).offset(window.offset)):
-        due = complaint.extended_until or complaint.due_date
-        is_open = complaint.status in _OPEN
+    for complaint_id in page_ids:
+        r = by_id[complaint_id]
         rows.append(QueueRow(
-            id=complaint.id, number=complaint.number, status=complaint.status,
-            pressure_type=complaint.pressure_type, body_category=complaint.body_category,
-            body_name=complaint.body_name, business_name=business_name, district=complaint.incident_district,
-            officer=officer_name, received_at=complaint.received_at, due=due,
-            forwarding_due=complaint.forwarding_due, covered=complaint.association_id is not None,
-            overdue=is_open and due < today, due_soon=is_open and today <= due <= soon_until,
+            id=r.id, number=r.number, status=r.status, pressure_type=r.pressure_type,
+            body_category=r.body_category, body_name=r.body_name, business_name=r[6], district=r.incident_district,
+            officer=r[8], received_at=r.received_at, due=r.effective_due, forwarding_due=r.forwarding_due,
+            covered=r.association_id is not None, overdue=window.overdue(r.status, r.effective_due),
+            due_soon=window.due_soon(r.status, r.effective_due),
         ))
-    return QueuePage(rows, window.page, window.pages, window.total, status_counts())
+    return QueuePage(rows, page_of.page, page_of.pages, page_of.total, page_of.capped, per_status)
 
 
 def status_counts() -> dict[str, int]:
-    return {status: count for status, count in
-            db.session.execute(select(Complaint.status, func.count()).group_by(Complaint.status))}
+    return counts.by_status()
 
 
 @dataclass(frozen=True)
 class Dashboard:
     counts: dict[str, int]
-    overdue: int
+    overdue: int  # each at most COUNT_CAP + 1 (shown as "more than 10,000")
     due_soon: int
     mine_open: int
 
 
-def dashboard(user_id: int, *, today: date, soon_until: date) -> Dashboard:
-    def count(*conditions) -> int:
-        return db.session.scalar(select(func.count()).select_from(Complaint).where(*conditions))
+def _count_upto(*conditions) -> int:
+    limited = select(Complaint.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(limited)) or 0
 
+
+def dashboard(user_id: int, *, window: clock.Window) -> Dashboard:
     return Dashboard(
         counts=status_counts(),
-        overdue=count(Complaint.status.in_(_OPEN), _effective_due < today),
-        due_soon=count(Complaint.status.in_(_OPEN), _effective_due >= today, _effective_due <= soon_until),
-        mine_open=count(Complaint.status.in_(_OPEN), Complaint.assigned_officer_id == user_id),
+        overdue=_count_upto(clock.sql_overdue(window.today)),
+        due_soon=_count_upto(clock.sql_due_soon(window.today, window.soon_until)),
+        mine_open=_count_upto(Complaint.assigned_officer_id == user_id, clock.sql_open()),
     )
 
 
@@ -257,7 +281,7 @@ def complaints_of(user: User) -> list[PortalRow]:
     stmt = (select(Complaint, Business.name).join(Business, Business.id == Complaint.business_id)
             .where(or_(Complaint.filed_by_id == user.id, Business.representatives.any(User.id == user.id)))
             .order_by(Complaint.received_at.desc(), Complaint.id.desc()))
-    return [PortalRow(c.id, c.number, c.status, c.pressure_type, name, c.received_at, c.extended_until or c.due_date)
+    return [PortalRow(c.id, c.number, c.status, c.pressure_type, name, c.received_at, c.effective_due)
             for c, name in db.session.execute(stmt)]
 
 
@@ -276,7 +300,7 @@ def covered_for_association(association_id: int) -> list[CoveredRow]:
     stmt = (select(Complaint).where(Complaint.association_id == association_id,
                                     Complaint.association_may_follow.is_(True))
             .order_by(Complaint.received_at.desc()))
-    return [CoveredRow(c.number, c.status, c.pressure_type, c.received_at, c.extended_until or c.due_date)
+    return [CoveredRow(c.number, c.status, c.pressure_type, c.received_at, c.effective_due)
             for c in db.session.scalars(stmt)]
 
 

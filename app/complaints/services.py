@@ -1,12 +1,12 @@
 """Filing a complaint, access to it, messages, notes and evidence.
 
-Operations flush; the view commits once, and only then issues the talon (the slow,
-fallible part), so a filed complaint is never lost to a rendering or signing failure.
+Operations flush; the view commits once, and only then is the talon issued (the slow,
+fallible part, queued by the reservation: :mod:`app.transactions`), so a filed complaint
+is never lost to a rendering or signing failure.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -19,7 +19,7 @@ from app.audit import services as audit
 from app.businesses.models import Association, Business
 from app.businesses.reference import DISTRICTS
 from app.calendar.workdays import default_calendar
-from app.complaints import workflow
+from app.complaints import search, workflow
 from app.complaints.models import (
     BodyCategory,
     CaseMessage,
@@ -37,8 +37,6 @@ from app.notifications import services as notifications
 from app.numbering import next_number
 from app.timeutil import local_today, to_local, utcnow
 from app.uploads import UploadRejected, check_evidence, display_name
-
-log = logging.getLogger(__name__)
 
 
 class ComplaintError(Exception):
@@ -205,8 +203,10 @@ def file_complaint(user: User, filing: Filing, uploads: list[Upload], *,
     calendar = default_calendar()
     received_aware = received.replace(tzinfo=UTC)
     registration_day = calendar.registration_day(received_aware)
+    number = next_number("complaint", to_local(received).year)
+    business = db.session.get(Business, filing.business_id)
     complaint = Complaint(
-        number=next_number("complaint", to_local(received).year), business_id=filing.business_id,
+        number=number, business_id=filing.business_id,
         filed_by_id=user.id, submission_token=filing.submission_token, association_id=filing.association_id,
         association_may_follow=filing.association_id is not None and filing.association_may_follow,
         pressure_type=filing.pressure_type, body_category=filing.body_category, body_name=filing.body_name.strip(),
@@ -217,6 +217,8 @@ def file_complaint(user: User, filing: Filing, uploads: list[Upload], *,
         keep_identity_confidential=filing.keep_identity_confidential, consent_at=received,
         received_at=received, registration_day=registration_day,
         due_date=calendar.consideration_due(received_aware), forwarding_due=calendar.forwarding_due(received_aware),
+        search_text=search.document(number, filing.body_name, filing.official_name, filing.official_position,
+                                    filing.description, business.name, business.number),
     )
     db.session.add(complaint)
     db.session.flush()
@@ -231,16 +233,6 @@ def file_complaint(user: User, filing: Filing, uploads: list[Upload], *,
                  subject_id=complaint.number, details={"evidence_files": len(uploads)})
     db.session.flush()
     return complaint, True
-
-
-def issue_document(document_id: int):
-    """Produce a reserved document now; on failure log it and return None (retried later)."""
-    try:
-        return documents.produce(document_id)
-    except Exception:  # the complaint is filed; the PDF is made on download or by `documents issue-pending`
-        db.session.rollback()
-        log.exception("document %s could not be issued now; it will be retried", document_id)
-        return None
 
 
 # --- messages, notes, evidence ---------------------------------------------------------

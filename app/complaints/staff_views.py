@@ -6,25 +6,26 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.accounts.forms import ConfirmForm
 from app.accounts.guards import STAFF, roles
 from app.businesses.models import Business
 from app.businesses.reference import district_choices
 from app.calendar.workdays import default_calendar
-from app.complaints import casework, messages, queries, services, workflow
+from app.complaints import casework, clock, messages, queries, services, workflow
 from app.complaints.forms import AssignForm, ExtendForm, ForwardForm, MessageForm, NoteForm, ReasonForm, ResolveForm
 from app.complaints.reference import BODY_CATEGORIES, PRESSURE_TYPES, STATUSES
 from app.complaints.views import document_pdf
 from app.complaints.web import attachment, upload_limit, uploads_from
+from app.database import COUNT_CAP
 from app.extensions import db
 from app.timeutil import local_today
 
 bp = Blueprint("review", __name__, url_prefix="/staff")
 
 
-def _soon_until():
-    today = local_today()
-    return today, default_calendar().add_working_days(today, current_app.config["PBI_DUE_SOON_WORKING_DAYS"])
+def _window() -> clock.Window:
+    return clock.window(local_today())
 
 
 def _complaint(complaint_id: int):
@@ -37,9 +38,9 @@ def _complaint(complaint_id: int):
 @bp.route("/")
 @roles(*STAFF)
 def dashboard():
-    today, soon = _soon_until()
-    return render_template("complaints/staff_dashboard.html",
-                           summary=queries.dashboard(current_user.id, today=today, soon_until=soon))
+    return render_template("complaints/staff_dashboard.html", summary=queries.dashboard(current_user.id,
+                           window=_window()), count_cap=COUNT_CAP,
+                           soon_days=current_app.config["PBI_DUE_SOON_WORKING_DAYS"], statuses=list(STATUSES))
 
 
 def _filters() -> queries.QueueFilter:
@@ -62,11 +63,10 @@ def _filters() -> queries.QueueFilter:
 @bp.route("/complaints")
 @roles(*STAFF)
 def queue():
-    today, soon = _soon_until()
-    result = queries.queue(_filters(), today=today, soon_until=soon, page=request.args.get("page", 1, type=int))
+    result = queries.queue(_filters(), window=_window(), page=request.args.get("page", 1, type=int))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "complaints/staff_queue.html", result=result, args=args, officers=queries.officers(),
+        "complaints/staff_queue.html", result=result, args=args, officers=queries.officers(), statuses=list(STATUSES),
         districts=district_choices(), pressure_types=[(code, str(name)) for code, name in PRESSURE_TYPES.items()],
         body_categories=[(code, str(name)) for code, name in BODY_CATEGORIES.items()],
     )
@@ -77,14 +77,14 @@ def queue():
 def detail(complaint_id: int):
     complaint = _complaint(complaint_id)
     services.record_staff_read(current_user, complaint, "case")
-    db.session.commit()
+    transactions.commit()
     assign_form = AssignForm()
     assign_form.officer_id.choices = queries.officers()
     business = db.session.get(Business, complaint.business_id)
-    today = local_today()
+    due = clock.of(complaint)
     return render_template(
         "complaints/staff_detail.html", complaint=queries.case_view(complaint), business_name=business.name,
-        business_number=business.number, effective_due=casework.effective_due(complaint), today=today,
+        business_number=business.number, effective_due=due, overdue=_window().overdue(complaint.status, due),
         events=queries.events(complaint.id), messages=queries.messages(complaint.id, include_internal=True),
         evidence=queries.evidence(complaint.id), documents=queries.documents_of(complaint.id),
         association=queries.association_name(complaint.association_id),
@@ -95,17 +95,15 @@ def detail(complaint_id: int):
 
 
 def _act(complaint_id: int, operation, success: str):
-    """Run one case operation; commit, then issue a decision letter it reserved."""
+    """Run one case operation and commit (a decision letter it reserved is issued after the commit)."""
     complaint = _complaint(complaint_id)
     try:
-        letter_id = operation(complaint)
+        operation(complaint)
     except (services.ComplaintError, workflow.WorkflowError) as exc:
-        db.session.rollback()
+        transactions.rollback()
         flash(messages.casework_problem(exc), "error")
         return redirect(url_for("review.detail", complaint_id=complaint_id))
-    db.session.commit()
-    if isinstance(letter_id, int):
-        services.issue_document(letter_id)
+    transactions.commit()
     flash(success, "success")
     return redirect(url_for("review.detail", complaint_id=complaint_id))
 
@@ -225,7 +223,7 @@ def evidence(complaint_id: int, evidence_id: int):
         data, item = services.evidence_file(current_user, complaint, evidence_id, staff=True)
     except services.NotFound:
         abort(404)
-    db.session.commit()  # the read is in the audit log before the file leaves
+    transactions.commit()  # the read is in the audit log before the file leaves
     return attachment(data, item.kind, f"{complaint.number}-evidence-{item.id}")
 
 

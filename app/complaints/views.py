@@ -8,11 +8,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.accounts.guards import roles
 from app.accounts.models import Role
 from app.agreements import services as agreements
 from app.businesses.services import businesses_of
-from app.complaints import casework, messages, queries, services, workflow
+from app.complaints import casework, clock, messages, queries, services, workflow
 from app.complaints.forms import AnswerForm, ComplaintForm, MessageForm, ReasonForm
 from app.complaints.web import attachment, upload_limit, uploads_from
 from app.documents import services as documents
@@ -70,12 +71,12 @@ def new():
         except services.InvalidFiling as exc:
             form.form_errors.append(messages.filing_problem(exc))
         else:
-            db.session.commit()  # filed and durable before anything slow or fallible
+            complaint_id, number = complaint.id, complaint.number
+            transactions.commit()  # filed and durable first; the talon is issued after the commit
             if created:
-                services.issue_document(complaint.talon_document_id)
                 flash(_("Your complaint %(number)s has been registered. Download the talon: it proves that "
-                        "the department received it.", number=complaint.number), "success")
-            return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+                        "the department received it.", number=number), "success")
+            return redirect(url_for("complaints.detail", complaint_id=complaint_id))
     return render_template("complaints/new.html", form=form), 400 if form.errors or form.form_errors else 200
 
 
@@ -93,7 +94,7 @@ def detail(complaint_id: int):
     appeal_until = casework.appeal_deadline(complaint) if "appeal" in actions else None
     return render_template(
         "complaints/detail.html", complaint=queries.case_view(complaint),
-        effective_due=casework.effective_due(complaint),
+        effective_due=clock.of(complaint),
         events=queries.events(complaint.id), messages=queries.messages(complaint.id, include_internal=False),
         evidence=queries.evidence(complaint.id), documents=queries.documents_of(complaint.id),
         association=queries.association_name(complaint.association_id), actions=actions,
@@ -105,10 +106,10 @@ def _run(complaint_id: int, operation) -> Response:
     try:
         operation()
     except (services.ComplaintError, workflow.WorkflowError) as exc:
-        db.session.rollback()
+        transactions.rollback()
         flash(messages.casework_problem(exc), "error")
     else:
-        db.session.commit()
+        transactions.commit()
         flash(_("Sent."), "success")
     return redirect(url_for("complaints.detail", complaint_id=complaint_id))
 

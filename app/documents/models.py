@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -30,6 +30,7 @@ class Document(db.Model):
     __tablename__ = "documents"
     __table_args__ = (
         CheckConstraint("kind IN ('agreement', 'complaint_receipt', 'decision')", name="kind"),
+        Index("ix_documents_subject", "subject_type", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,6 +26,7 @@ synchronous; pyHanko's own event loop runs in a worker thread when the caller al
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -103,8 +104,11 @@ def _as_utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
-def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+@functools.lru_cache(maxsize=16)
+def _asn1_root(der: bytes) -> asn1_x509.Certificate:
+    """One asn1crypto object per trust root, kept: it caches what every check recomputes
+    otherwise (the RFC 4518 preparation of its long bilingual names, its parsed key)."""
+    return asn1_x509.Certificate.load(der)
 
 
 def _open(data: bytes) -> PdfFileReader:
@@ -278,7 +282,7 @@ def check_signed_pdf(
     reason: Reason | None = Reason.NOT_PDF
     first: _Verified | None = None
     if len(data) <= max_bytes and data.startswith(b"%PDF-"):
-        roots = [_asn1(root) for root in trust_roots]
+        roots = [_asn1_root(root.public_bytes(serialization.Encoding.DER)) for root in trust_roots]
         now = dt.datetime.now(dt.UTC)
         reason, first = _evaluate(data, roots, now)
         if reason in (Reason.NOT_PDF, Reason.NO_SIGNATURE):

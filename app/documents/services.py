@@ -1,10 +1,14 @@
 """Issuing and verifying documents: reserve → (commit) → render, sign, store → register.
 
 ``reserve`` runs inside the caller's transaction and only flushes: the number and the
-verification code exist once the caller commits. ``produce`` is the slow part; it must be
-called after that commit, makes the PDF outside any transaction, and can be retried: a
-reserved document is produced at most once, and one ``issue_key`` never gets a second
-number.
+verification code exist once the caller commits, and the reservation queues the
+document's production to run right after that commit (:func:`app.transactions.after_commit`)
+— the same way for talons, decision letters and agreements. ``produce`` is the slow part:
+it makes the PDF outside any transaction and records it in a short transaction of its
+own, and it can be retried: a reserved document is produced at most once, and one
+``issue_key`` never gets a second number. If producing fails after the commit, the
+subject stands (a complaint is filed, an agreement is in force) and the PDF is made on
+its next download or by ``flask documents issue-pending``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import transactions
 from app.audit import services as audit
 from app.database import add_unique
 from app.documents import pdfcheck
@@ -104,6 +109,8 @@ def reserve(
     )
     if not add_unique(document):  # a concurrent reserve of the same key won; use its row
         return db.session.scalars(select(Document).where(Document.issue_key == issue_key)).one()
+    document_id = document.id
+    transactions.after_commit(lambda: produce(document_id))
     return document
 
 
@@ -115,9 +122,10 @@ def verification_url(number: str, code: str) -> str:
 def produce(document_id: int) -> Document:
     """Render, sign and store a reserved document; a no-op when already done.
 
-    Commits: call it only after the reservation is committed. The PDF is made outside
-    any database transaction; if two requests race, the first stored PDF wins and the
-    other is discarded.
+    Call it only after the reservation is committed (it ends the current read
+    transaction and commits its own short one). The PDF is made outside any database
+    transaction; if two requests race, the first stored PDF wins and the other is
+    discarded.
     """
     document = db.session.get(Document, document_id)
     if document is None:
@@ -132,7 +140,7 @@ def produce(document_id: int) -> Document:
         issued_at=utcnow().replace(microsecond=0),
     )
     html = _renderers[info.kind](info)
-    db.session.commit()  # nothing slow runs inside a transaction
+    transactions.end_read()  # nothing slow runs inside a transaction
     signer = keystore().current_signer()
     signed = sign_pdf(render_pdf(html, asset_dir=ASSETS), signer, reason=SIGNATURE_REASON,
                       location=SIGNATURE_LOCATION)
@@ -146,9 +154,15 @@ def produce(document_id: int) -> Document:
         audit.record("document.issued", actor_id=None, actor_label="system", subject_type=info.subject_type,
                      subject_id=info.subject_number, details={"document": info.number, "kind": info.kind,
                                                              "sha256": digest})
-    db.session.commit()
+    transactions.commit()
     db.session.refresh(document)
     return document
+
+
+def is_issued(document_id: int | None) -> bool:
+    """Whether the document's signed PDF exists (it may be reserved and still pending)."""
+    return document_id is not None and db.session.scalar(
+        select(Document.sha256.is_not(None)).where(Document.id == document_id)) is True
 
 
 def pdf_bytes(document: Document) -> bytes:

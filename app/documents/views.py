@@ -21,21 +21,26 @@ def _verify_limit() -> str:
     return current_app.config["PBI_VERIFY_LIMIT"]
 
 
+_REASON_MESSAGES = {
+    None: lambda: _("The document is authentic: signed by the department, unchanged, and registered."),
+    "not_pdf": lambda: _("The file is not a PDF document."),
+    "no_signature": lambda: _("The document carries no electronic signature."),
+    "signature_invalid": lambda: _(
+        "The signature does not match the document: it was changed or the signature is damaged."
+    ),
+    "modified_after_signing": lambda: _("The document was changed after it was signed."),
+    "untrusted_signer": lambda: _("The signature was not made by the department's certificate."),
+    "not_registered": lambda: _("The signature is the department's, but this document is not in the registry."),
+    "not_found": lambda: _("No document with this number and code was found. Check both and try again."),
+    "no_file": lambda: _("Attach the PDF document to check."),
+    "too_large": lambda: _("The file is too large to be one of our documents."),
+}
+
+
 def reason_message(reason: str | None) -> str:
-    return {
-        None: _("The document is authentic: signed by the department, unchanged, and registered."),
-        "not_pdf": _("The file is not a PDF document."),
-        "no_signature": _("The document carries no electronic signature."),
-        "signature_invalid": _(
-            "The signature does not match the document: it was changed or the signature is damaged."
-        ),
-        "modified_after_signing": _("The document was changed after it was signed."),
-        "untrusted_signer": _("The signature was not made by the department's certificate."),
-        "not_registered": _("The signature is the department's, but this document is not in the registry."),
-        "not_found": _("No document with this number and code was found. Check both and try again."),
-        "no_file": _("Attach the PDF document to check."),
-        "too_large": _("The file is too large to be one of our documents."),
-    }.get(reason, _("The document could not be verified."))
+    """The message for ``reason`` in the request's language (only that one is translated)."""
+    message = _REASON_MESSAGES.get(reason)
+    return message() if message else _("The document could not be verified.")
 
 
 def kind_label(kind: str) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
+from app import transactions
 from app.accounts.forms import ConfirmForm
 from app.accounts.guards import roles
 from app.accounts.login import safe_next
-from app.extensions import db
 from app.notifications import services
 
 bp = Blueprint("notifications", __name__)
@@ -35,7 +35,7 @@ def read(notification_id: int):
     if link is None:  # unknown, or someone else's: the same answer
         abort(404)
     services.mark_read(current_user.id, notification_id)
-    db.session.commit()
+    transactions.commit()
     return redirect(safe_next(link) or url_for("notifications.index"))
 
 
@@ -45,5 +45,5 @@ def read_all():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.mark_all_read(current_user.id)
-    db.session.commit()
+    transactions.commit()
     return redirect(url_for("notifications.index"))

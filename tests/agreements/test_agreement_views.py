@@ -236,8 +236,11 @@ def test_failed_issue_is_retried_without_a_second_number(app, client, parties, m
         raise OSError("disk full")
 
     monkeypatch.setattr(documents, "sign_pdf", broken)
-    with pytest.raises(OSError):
-        supervisor.post(f"/staff/agreements/{agreement_id}/countersign")
+    answer = supervisor.post(f"/staff/agreements/{agreement_id}/countersign", follow_redirects=True)
+    # The supervisor is told the truth, not shown an error page: the agreement is in
+    # force, its PDF is made on the first download.
+    assert answer.status_code == 200
+    assert "it will be made when it is first downloaded" in answer.get_data(as_text=True)
     # The agreement took effect and kept its number; only the PDF is missing.
     with app.app_context():
         agreement = db.session.get(Agreement, agreement_id)
