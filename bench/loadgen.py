@@ -259,6 +259,15 @@ class Server:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def last_traceback(self) -> str:
+        """The last exception line of a traceback in the log ('' when none)."""
+        lines = self.log_text().splitlines()
+        for index in range(len(lines) - 1, -1, -1):
+            if lines[index].startswith("Traceback"):
+                following = [line for line in lines[index + 1:] if line and not line.startswith((" ", "\t"))]
+                return following[0][:200] if following else "Traceback"
+        return ""
+
     def server_errors(self) -> int:
         """5xx answers in gunicorn's access log, and worker timeouts or crashes."""
         text = self.log_text()

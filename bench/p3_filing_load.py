@@ -225,6 +225,23 @@ def timed_search(port: int) -> float:
     return elapsed
 
 
+def serial_cpu(server: Server, email: str, journeys: int) -> dict[str, float]:
+    """Server CPU seconds per step, one journey at a time (nothing else runs on the server)."""
+    evidence = loadgen.padded_pdf(20 * 1024)
+    spent: dict[str, float] = {}
+
+    def timed(step, call):
+        before = server.cpu_seconds()
+        try:
+            return call()
+        finally:
+            spent[step] = spent.get(step, 0.0) + server.cpu_seconds() - before
+
+    for _ in range(journeys):
+        journey(server.port, email, evidence, timed)
+    return {step: seconds / journeys for step, seconds in spent.items()}
+
+
 # --- the ceiling ------------------------------------------------------------------------------
 
 @dataclass
@@ -320,7 +337,10 @@ def memory_filings(instance: loadgen.Instance, log_dir: Path, *, filings: int, f
     env["PBI_THREADS"] = str(max(filings, int(env.get("PBI_THREADS", "4"))))
     with Server("wsgi:app", env, log_dir, name="memory") as server:
         port, (worker,) = server.port, server.workers()
-        journey(port, instance.entrepreneurs[0], loadgen.padded_pdf(20 * 1024), lambda _s, call: call())
+        try:
+            journey(port, instance.entrepreneurs[0], loadgen.padded_pdf(20 * 1024), lambda _s, call: call())
+        except JourneyError as exc:
+            raise RuntimeError(f"memory warm-up journey failed ({exc}); server: {server.last_traceback()}") from exc
         browsers, bodies = [], []
         for index in range(filings):
             browser = Browser(port, timeout=600)
@@ -427,6 +447,7 @@ def run(tiny: bool) -> list[str]:
                 run_load(server.port, instance.entrepreneurs[:4], duration=0.0, warmup=5.0, server=server)
             _trace('server up, warmed')
             search_alone = timed_search(server.port)
+            serial = serial_cpu(server, instance.entrepreneurs[0], 2 if tiny else 12)
             errors_before = server.server_errors()
             base = run_load(server.port, instance.entrepreneurs, duration=duration, warmup=warmup, server=server)
             _trace('load')
@@ -435,6 +456,7 @@ def run(tiny: bool) -> list[str]:
             worker_peak = max(loadgen.status_kb(pid, "VmHWM") for pid in server.workers()) / 1024
             server_errors = server.server_errors() - errors_before
             locked = server.log_text().count("database is locked")
+            last_traceback = server.last_traceback()
         _trace('load with search, server stopped')
         if not tiny:
             floors.append(measure_floor(instance, repeats))
@@ -448,6 +470,10 @@ def run(tiny: bool) -> list[str]:
             f"+ argon2 verify {floor.argon2_cpu * 1000:.0f} ms) CPU time; wall {floor.talon_wall * 1000:.0f} ms "
             f"+ {floor.argon2_wall * 1000:.0f} ms")
         out(_detail("P3 filing load detail", base, users, n, floor))
+        out("P3 server CPU per step, one journey at a time (ms): "
+            + ", ".join(f"{step} {serial.get(step, 0) * 1000:.0f}" for step in STEPS)
+            + f"; total {sum(serial.values()) * 1000:.0f} (floor: sign-in's argon2 {floor.argon2_cpu * 1000:.0f}, "
+            f"file's talon {floor.talon_cpu * 1000:.0f})")
         delta = with_search.p95_ms - base.p95_ms
         out(f"P3 filing load with a long search: {with_search.rate:.2f} journeys/s, p95 {with_search.p95_ms:.0f} ms "
             f"({delta:+.0f} ms), errors {with_search.error_count}")
@@ -455,7 +481,8 @@ def run(tiny: bool) -> list[str]:
         out(f"P3 long search detail: {bulk:,} complaints; alone {search_alone:.1f} s, during the load "
             f"{len(with_search.searches)} × median {search_s:.1f} s, errors {sum(with_search.search_errors.values())}"
             + (f" ({_errors_text(with_search.search_errors)})" if with_search.search_errors else "")
-            + f"; server log over both loads: {server_errors} 5xx/timeouts, {locked} 'database is locked'; "
+            + f"; server log over both loads: {server_errors} 5xx/timeouts, {locked} 'database is locked'"
+            + (f", last exception {last_traceback!r}; " if last_traceback else "; ")
             + _detail("others", with_search, users, n, floor))
         peak, before, copies, sampled = memory_filings(instance, tmp_path, filings=4, files=4, file_size=big_file)
         _trace('memory')
