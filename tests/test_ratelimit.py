@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from limits import RateLimitItemPerMinute, parse
@@ -60,6 +61,23 @@ def test_clear_and_reset(storage):
     assert storage.reset() == 2
     assert (storage.get("b"), storage.get("c")) == (0, 0)
     assert storage.check()
+
+
+def test_expired_rows_are_purged_by_a_later_increment(storage, tmp_path):
+    storage.incr("old", 0.1)
+    time.sleep(0.2)
+    storage._last_purge = 0.0  # as if the purge interval had passed
+    storage.incr("new", 60)
+    with sqlite3.connect(tmp_path / "counts.sqlite") as connection:
+        assert [key for (key,) in connection.execute("SELECT key FROM rate_limit_counters")] == ["new"]
+
+
+def test_threads_of_one_process_share_counts(storage):
+    """gunicorn's threads: one connection each, every increment still atomic."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        seen = [value for chunk in pool.map(lambda _: [storage.incr("t", 60) for _ in range(25)], range(8))
+                for value in chunk]
+    assert sorted(seen) == list(range(1, 201))
 
 
 def test_fixed_window_strategy_on_the_storage(storage):
