@@ -115,12 +115,16 @@ class SQLiteStorage(Storage):
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection, opened (and the schema created) on first use.
 
-        The file is opened lazily so that building the app never touches it (e.g. before
-        ``init`` has created the instance folder) and never in a process that forks later.
+        The file is opened lazily, so that building the app never touches it (e.g. before
+        ``init`` has created the instance folder); a connection inherited through a fork
+        is never used. The file is created private (0600): its keys name accounts (the
+        sign-in limit counts per e-mail address); SQLite gives its -wal and -shm files
+        the same mode.
         """
         local = self._local
         if getattr(local, "pid", None) == os.getpid():
             return local.connection
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         connection = sqlite3.connect(
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
         )

@@ -109,7 +109,7 @@ def test_the_file_is_only_created_on_first_use(tmp_path):
     assert not path.exists()
     (tmp_path / "later").mkdir()
     made.incr("k", 60)
-    assert path.exists()
+    assert path.stat().st_mode & 0o777 == 0o600  # its keys name accounts
 
 
 def _hit_many(storage: SQLiteStorage, start, results) -> None:
