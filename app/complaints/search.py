@@ -36,7 +36,7 @@ def fold(value: str | None) -> str:
     """``value`` as the search index stores it: folded words separated by single spaces."""
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    decomposed = unicodedata.normalize("NFD", value.casefold())  # canonical: "№5" stays two words
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_LETTERS)
     plain = unicodedata.normalize("NFC", plain)
     return " ".join("".join(ch if ch.isalnum() else " " for ch in plain).split())
