@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, database, errors, i18n, security, templating, transactions  # noqa: F401 (database: engine events)
 from app import config as config_module
@@ -60,6 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, setup_mode: bool = 
     complaints_setup.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
+    proxies = int(app.config.get("PBI_PROXY_COUNT") or 0)
+    if proxies > 0:  # the client's address and scheme as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app
 
 

@@ -72,6 +72,9 @@ class DefaultConfig:
     # and the public address printed in QR codes and verification links.
     PBI_KEY_PASSPHRASE: str | None = None
     PBI_PUBLIC_URL = "http://127.0.0.1:8000"
+    # Reverse proxies in front whose X-Forwarded-For/-Proto headers are trusted (0: none).
+    # Without it behind a proxy every client has the proxy's address (rate limits!).
+    PBI_PROXY_COUNT = 0
     PBI_VERIFY_LIMIT = "60 per minute"
     PBI_VERIFY_MAX_BYTES = 20 * 1024 * 1024
     PBI_AUTHORITY_MAX_BYTES = 10 * 1024 * 1024
@@ -110,6 +113,7 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PBI_SMTP_PASSWORD": str,
     "PBI_SMTP_STARTTLS": _as_bool,
     "PBI_MAIL_FROM": str,
+    "PBI_PROXY_COUNT": int,
 }
 
 

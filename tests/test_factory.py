@@ -3,6 +3,7 @@
 import pytest
 
 from app import create_app
+from app.accounts.guards import public
 from app.config import ConfigError, normalize_database_url
 from tests.conftest import base_config, sqlite_only
 
@@ -107,3 +108,20 @@ def test_production_refuses_to_start_without_key_passphrase(tmp_path):
         create_app(config)
     development = create_app(config | {"PBI_ENV": "development"})
     assert development.config["PBI_KEY_PASSPHRASE"] is None
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_forwarded_headers(tmp_path):
+    from app.extensions import client_address
+
+    for proxies, expected in ((0, "127.0.0.1"), (1, "203.0.113.9")):
+        app = create_app({**base_config(tmp_path), "PBI_PROXY_COUNT": proxies})
+        seen = []
+
+        @app.route(f"/probe-{proxies}")
+        @public
+        def probe(seen=seen):
+            seen.append(client_address())
+            return "ok"
+
+        app.test_client().get(f"/probe-{proxies}", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert seen == [expected]
