@@ -17,6 +17,7 @@ from app.agreements import cli as agreements_cli
 from app.audit.cli import audit_group
 from app.complaints.cli import deadlines_group
 from app.config import ConfigError, apply_environment
+from app.demo_scale import scale_command
 from app.documents import cli as documents_cli
 from app.documents.runtime import keystore
 from app.notifications.cli import outbox_group
@@ -97,11 +98,16 @@ def init_command(production: bool) -> None:
     print_logins(demo.create())
 
 
-@click.command("demo")
+@click.group("demo", invoke_without_command=True)
 @with_appcontext
-def demo_command() -> None:
-    """Recreate the demo data (removes and re-adds only the demo records)."""
-    print_logins(demo.recreate())
+@click.pass_context
+def demo_command(ctx: click.Context) -> None:
+    """Recreate the demo data (removes and re-adds only the demo records); `demo scale` adds volume."""
+    if ctx.invoked_subcommand is None:
+        print_logins(demo.recreate())
+
+
+demo_command.add_command(scale_command)
 
 
 @click.group("users", cls=AppGroup)

@@ -1,0 +1,211 @@
+"""Bulk writing of the generated rows: SQLite through ``executemany``, PostgreSQL through ``COPY``.
+
+The whole load is one transaction on one raw DBAPI connection of the app's engine, so
+it is all or nothing; it holds the write lock (SQLite) or locks the tables it writes
+(PostgreSQL) from the first read of the ids, counters and audit head to the commit.
+
+The database ends as if every row had been inserted one by one:
+
+- ``complaint_status_counts``: on SQLite the insert trigger counts each row as usual; on
+  PostgreSQL the trigger is off during ``COPY`` and the counts are moved by what was
+  inserted, in the same transaction.
+- The search index: SQLite's ``complaints_fts`` is filled by its insert trigger;
+  PostgreSQL's GIN index is maintained by ``COPY`` itself.
+- ``counters`` are set to the last number given in each (series, year); ``audit_head``
+  names the last row of the chain. Its forward-only trigger allows one row per update,
+  so it is dropped (SQLite) or disabled (PostgreSQL) for that one update and restored
+  exactly as it was, inside the transaction.
+- PostgreSQL id sequences are moved past the ids given here.
+- Statistics are refreshed at the end (``ANALYZE``, and ``PRAGMA optimize`` on SQLite).
+
+SQLite runs with ``synchronous=OFF`` and a large page cache during the load (the
+connection's own settings, restored before it goes back to the pool); the journal stays
+WAL, so readers keep reading the old snapshot meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from sqlalchemy.engine import Engine
+
+from app.audit.models import GENESIS_HASH
+from app.demo_scale.generate import ID_TABLES, TABLES, Start, Summary
+
+LOCKED_TABLES = (*TABLES, "counters", "audit_head", "complaint_status_counts")
+
+
+class LoadError(RuntimeError):
+    pass
+
+
+class Loader:
+    """One write transaction on a raw connection; subclasses know their database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.raw = engine.raw_connection()
+        self.connection = self.raw.driver_connection
+        self.start: Start | None = None
+
+    # -- reading what is there --------------------------------------------------------------
+    def _scalar(self, sql: str, params=()):
+        row = self.connection.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def read_start(self) -> Start:
+        ids = {table: self._scalar(f"SELECT max(id) FROM {table}") or 0 for table in ID_TABLES}  # noqa: S608
+        counters = {(series, year): value for series, year, value in
+                    self.connection.execute("SELECT series, year, value FROM counters").fetchall()}
+        head = self.connection.execute("SELECT last_id, last_hash FROM audit_head WHERE id = 1").fetchone()
+        if head is None:
+            if ids["audit_log"]:
+                raise LoadError(f"audit_head is missing but audit_log has rows up to {ids['audit_log']}; "
+                                "run `flask audit verify`")
+            head = (0, GENESIS_HASH)
+            self.head_missing = True
+        else:
+            self.head_missing = False
+        if head[0] != ids["audit_log"]:
+            raise LoadError(f"audit_head names row {head[0]} but the last audit row is {ids['audit_log']}; "
+                            "run `flask audit verify`")
+        taken = {row[0] for row in self.connection.execute(
+            "SELECT number FROM businesses UNION SELECT bin FROM associations").fetchall()}
+        self.start = Start(ids=ids, counters=counters, audit_last_id=head[0], audit_last_hash=head[1],
+                           taken_numbers=taken)
+        return self.start
+
+    # -- the end of the load ------------------------------------------------------------------
+    def _counters_and_head(self, summary: Summary, placeholder: str) -> None:
+        p = placeholder
+        for (series, year), value in sorted(summary.counters.items()):
+            if self.start.counters.get((series, year)) != value:
+                self.connection.execute(
+                    f"INSERT INTO counters (series, year, value) VALUES ({p}, {p}, {p}) "  # noqa: S608
+                    "ON CONFLICT (series, year) DO UPDATE SET value = excluded.value", (series, year, value))
+        insert = f"INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, {p}, {p})"  # noqa: S608
+        update = f"UPDATE audit_head SET last_id = {p}, last_hash = {p} WHERE id = 1"  # noqa: S608
+        head = insert if self.head_missing else update
+        self.connection.execute(head, (summary.audit_last_id, summary.audit_last_hash))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing after a failure must not hide it
+            self.raw.close()
+
+
+class SqliteLoader(Loader):
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        c = self.connection
+        self._saved = {name: c.execute(f"PRAGMA {name}").fetchone()[0]
+                       for name in ("synchronous", "cache_size", "foreign_keys", "temp_store")}
+        c.execute("PRAGMA foreign_keys=OFF")  # the rows reference each other correctly; checked by the tests
+        c.execute("PRAGMA synchronous=OFF")
+        c.execute("PRAGMA cache_size=-1000000")  # 1 GB of page cache for the indexes
+        c.execute("PRAGMA temp_store=MEMORY")
+        c.execute("BEGIN IMMEDIATE")
+        self._sql = {table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
+                            f"({', '.join('?' * len(columns))})" for table, columns in TABLES.items()}
+
+    def insert(self, table: str, rows: list[tuple]) -> None:
+        if rows:
+            self.connection.executemany(self._sql[table], rows)
+
+    def finish(self, summary: Summary) -> None:
+        c = self.connection
+        trigger = c.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = "
+                            "'audit_head_forward_only'").fetchone()
+        if trigger:
+            c.execute("DROP TRIGGER audit_head_forward_only")
+        self._counters_and_head(summary, "?")
+        if trigger:
+            c.execute(trigger[0])
+
+    def commit(self) -> None:
+        self.connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+    def optimize(self) -> None:
+        c = self.connection
+        c.execute("PRAGMA analysis_limit=2000")  # approximate statistics: a full scan of every index is slow
+        c.execute("ANALYZE")
+        c.execute("PRAGMA optimize")
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        c = self.connection
+        try:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            for name, value in self._saved.items():
+                c.execute(f"PRAGMA {name}={value}")
+            c.execute("PRAGMA analysis_limit=0")
+        finally:
+            super().close()
+
+
+class PostgresLoader(Loader):
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        c = self.connection
+        c.execute("SET LOCAL synchronous_commit = off")
+        c.execute(f"LOCK TABLE {', '.join(LOCKED_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
+        superuser = c.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        self.replica = bool(superuser)
+        if self.replica:
+            # No triggers during COPY: the foreign keys hold by construction (the tests check them), the
+            # status counts are moved below and the audit head is set once.
+            c.execute("SET LOCAL session_replication_role = replica")
+        else:
+            c.execute("ALTER TABLE complaints DISABLE TRIGGER complaint_counts_insert")
+        self._sql = {table: f"COPY {table} ({', '.join(columns)}) FROM STDIN" for table, columns in TABLES.items()}
+
+    def insert(self, table: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        with self.connection.cursor() as cursor, cursor.copy(self._sql[table]) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def finish(self, summary: Summary) -> None:
+        c = self.connection
+        for status, added in sorted(summary.statuses.items()):
+            c.execute("UPDATE complaint_status_counts SET count = count + %s WHERE status = %s", (added, status))
+        if not self.replica:
+            c.execute("ALTER TABLE audit_head DISABLE TRIGGER audit_head_forward_only")
+        self._counters_and_head(summary, "%s")
+        if not self.replica:
+            c.execute("ALTER TABLE audit_head ENABLE TRIGGER audit_head_forward_only")
+            c.execute("ALTER TABLE complaints ENABLE TRIGGER complaint_counts_insert")
+        for table in ID_TABLES:
+            if table == "audit_log":  # ids from the head, no sequence
+                continue
+            c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                      f"(SELECT max(id) FROM {table})) WHERE EXISTS (SELECT 1 FROM {table})")
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+    def optimize(self) -> None:
+        self.connection.execute(f"ANALYZE {', '.join(LOCKED_TABLES)}")
+        self.connection.commit()
+
+    def close(self) -> None:
+        try:
+            self.connection.rollback()
+        finally:
+            super().close()
+
+
+def loader_for(engine: Engine) -> Loader:
+    if engine.dialect.name == "sqlite":
+        return SqliteLoader(engine)
+    if engine.dialect.name == "postgresql":
+        return PostgresLoader(engine)
+    raise LoadError(f"demo scale supports SQLite and PostgreSQL, not {engine.dialect.name}")
