@@ -10,8 +10,9 @@ content (no form, no redirect to the case, not a PDF) and failed connections; a 
 journey stops at its first error and counts once. p95 is the journey's duration.
 
 Ceiling = cores ÷ (talon floor + one password verification), measured in this run before
-and after the load with the server idle: the talon floor is WeasyPrint rendering the talon
-HTML of a filed complaint plus one raw ECDSA P-256 signature; the verification is
+and after the loads with the server idle: the talon floor is WeasyPrint rendering the talon
+HTML of a filed complaint plus one raw ECDSA P-256 signature (P1's ``floor`` from
+``bench/p1_talon.py``; the same done here if that module is missing); the verification is
 argon2-cffi ``verify`` at the app's configured cost (``PBI_ARGON2_*``). Both in CPU time
 of this process (argon2 runs ``parallelism`` threads: its wall time on an idle machine
 understates the CPU it takes from other requests). F = journeys/s ÷ ceiling.
@@ -39,6 +40,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from bench import loadgen
 from bench.loadgen import Browser, Server
@@ -161,9 +163,11 @@ def run_load(port: int, users: list[str], *, duration: float, warmup: float, ser
             journey(port, email, evidence, timed)
         except JourneyError as exc:
             load.error(exc.label)
+            time.sleep(0.1)  # no hot loop against a failing server
             return
         except OSError as exc:
             load.error(f"{marks[-1][0] if marks else 'connect'}: {type(exc).__name__}")
+            time.sleep(0.1)
             return
         end = time.monotonic()
         with load.lock:
@@ -185,17 +189,17 @@ def run_load(port: int, users: list[str], *, duration: float, warmup: float, ser
         except (JourneyError, OSError) as exc:
             load.error(f"officer sign-in: {exc}", search=True)
             return
-        from urllib.parse import quote
-
         while time.monotonic() < window[1]:
             t0 = time.monotonic()
             try:
                 answer = browser.get(f"/staff/complaints?q={quote(SEARCH_TERM)}")
             except OSError as exc:
                 load.error(type(exc).__name__, search=True)
+                time.sleep(0.1)
                 continue
             if answer.status != 200:
                 load.error(f"HTTP {answer.status}", search=True)
+                time.sleep(0.1)
                 continue
             load.searches.append(time.monotonic() - t0)
         browser.close()
@@ -217,8 +221,6 @@ def run_load(port: int, users: list[str], *, duration: float, warmup: float, ser
 
 def timed_search(port: int) -> float:
     """Seconds of one officer's queue search on the idle server."""
-    from urllib.parse import quote
-
     browser = Browser(port, timeout=300)
     sign_in(browser, loadgen.OFFICER_EMAIL, lambda _step, call: call())
     start = time.monotonic()
