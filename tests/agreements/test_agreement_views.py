@@ -236,7 +236,7 @@ def test_failed_issue_is_retried_without_a_second_number(app, client, parties, m
         raise OSError("disk full")
 
     monkeypatch.setattr(documents, "sign_pdf", broken)
-    answer = supervisor.post(f"/staff/agreements/{agreement_id}/countersign", follow_redirects=True)
+    answer = supervisor.post(f"/staff/agreements/{agreement_id}/countersign?lang=en", follow_redirects=True)
     # The supervisor is told the truth, not shown an error page: the agreement is in
     # force, its PDF is made on the first download.
     assert answer.status_code == 200

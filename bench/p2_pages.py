@@ -1,0 +1,199 @@
+"""P2: staff and public pages at a small and a large registry, on SQLite and PostgreSQL.
+
+``P2 <page>: 1k X ms, 1M Y ms, ratio Z (sqlite|postgresql)`` — the median time of the
+page served by the real app (in-process WSGI, an officer signed in, the real argon2 cost
+only at sign-in), with 1,000 complaints / 100 agreements and with 1,000,000 / 100,000,
+measured interleaved in the same run. Goal: ratio ≤ 1.5 for every page on both backends.
+
+The databases are made with ``flask --app wsgi init`` + ``flask --app wsgi demo scale``
+in ``$PBI_BENCH_DIR`` (default ``/tmp/pbi-bench``) and kept between runs (a marker file
+records what was generated; delete the folder to regenerate). With ``--tiny`` the sizes
+are 60 / 600 complaints. PostgreSQL runs when ``PBI_TEST_POSTGRES_URL`` names a server
+(``make bench`` starts the local cluster). The query plans of the pages' statements are
+written to ``$PBI_BENCH_DIR/plans-<backend>.txt`` (see BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event, text
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = ((1_000, 100, "1k"), (1_000_000, 100_000, "1M"))
+TINY = ((60, 6, "60"), (600, 30, "600"))
+OFFICER = "officer1@demo.pbi.kz"
+PASSWORD = "Turkistan-Demo-2026"  # noqa: S105 (the documented demo password)
+
+
+def _bench_dir() -> Path:
+    return Path(os.environ.get("PBI_BENCH_DIR") or Path(tempfile.gettempdir()) / "pbi-bench")
+
+
+def _database_url(backend: str, name: str) -> str | None:
+    if backend == "sqlite":
+        return None
+    server = os.environ["PBI_TEST_POSTGRES_URL"]
+    base = server.rpartition("/")[0]
+    return f"{base}/{name}"
+
+
+def _flask(instance: Path, database_url: str | None, *args: str) -> None:
+    env = {**os.environ, "PBI_INSTANCE_PATH": str(instance)}
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],  # noqa: S603 (our own CLI)
+                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _prepare(backend: str, complaints: int, associations: int) -> tuple[Path, str | None]:
+    name = f"pbi_bench_{complaints}_{associations}"
+    instance = _bench_dir() / f"{backend}-{complaints}-{associations}"
+    database_url = _database_url(backend, name)
+    marker = instance / "bench-data.json"
+    wanted = {"complaints": complaints, "associations": associations, "seed": 7}
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        return instance, database_url
+    if instance.exists():
+        shutil.rmtree(instance)
+    instance.mkdir(parents=True)
+    if database_url:
+        import psycopg
+
+        with psycopg.connect(os.environ["PBI_TEST_POSTGRES_URL"], autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    started = time.monotonic()
+    _flask(instance, database_url, "init")
+    _flask(instance, database_url, "demo", "scale", "--complaints", str(complaints), "--associations",
+           str(associations), "--seed", "7")
+    print(f"# P2 {backend}: generated {complaints} complaints, {associations} associations in "
+          f"{time.monotonic() - started:.0f} s", flush=True)
+    marker.write_text(json.dumps(wanted))
+    return instance, database_url
+
+
+class Site:
+    """One instance of the app with an officer signed in, and what the pages need."""
+
+    def __init__(self, instance: Path, database_url: str | None) -> None:
+        from app import create_app
+
+        overrides = {"INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False}
+        if database_url:
+            overrides["SQLALCHEMY_DATABASE_URI"] = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        self.app = create_app(overrides)
+        self.client = self.app.test_client()
+        answer = self.client.post("/login", data={"email": OFFICER, "password": PASSWORD})
+        assert answer.status_code == 302, answer.status_code
+        self.case_id, self.search_word = self._targets()
+
+    def _targets(self) -> tuple[int, str]:
+        from app.extensions import db
+
+        with self.app.app_context():
+            case_id = db.session.scalar(text(
+                "SELECT id FROM complaints WHERE queue_rank = 0 ORDER BY id DESC LIMIT 1"))
+            # An official's surname that occurs in few complaints: what an officer looks up.
+            names = db.session.scalars(text(
+                "SELECT official_name FROM complaints WHERE official_name IS NOT NULL ORDER BY id DESC LIMIT 200"
+            )).all()
+        surnames = [name.split()[0] for name in names if name]
+        return case_id, min(surnames, key=lambda s: (surnames.count(s), s)) if surnames else "маман"
+
+    def pages(self) -> dict[str, str]:
+        return {
+            "officer queue page 1": "/staff/complaints",
+            "officer queue page 50": "/staff/complaints?page=50",
+            "search": f"/staff/complaints?q={self.search_word}",
+            "case page": f"/staff/complaints/{self.case_id}",
+            "staff dashboard": "/staff/",
+            "public registry": "/registry",
+        }
+
+    def get_ms(self, path: str) -> float:
+        started = time.perf_counter()
+        response = self.client.get(path)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (path, response.status_code)
+        return elapsed
+
+    def plans(self, path: str) -> list[str]:
+        """The query plan of every SELECT the page sends."""
+        from app.extensions import db
+
+        statements: list[tuple[str, object]] = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            if statement.lstrip().upper().startswith("SELECT") and not executemany:
+                statements.append((statement, parameters))
+
+        with self.app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            self.client.get(path)
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        lines = []
+        with self.app.app_context():
+            raw = db.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                for statement, parameters in statements:
+                    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+                    cursor.execute(prefix + statement, parameters)
+                    plan = [" | ".join(str(c) for c in row) for row in cursor.fetchall()]
+                    lines.append(re.sub(r"\s+", " ", statement)[:300])
+                    lines.extend("    " + line for line in plan)
+            finally:
+                raw.close()
+        return lines
+
+
+def _measure(backend: str, tiny: bool) -> list[str]:
+    sizes = TINY if tiny else FULL
+    sites = [Site(*_prepare(backend, complaints, associations)) for complaints, associations, _ in sizes]
+    labels = [label for _, _, label in sizes]
+    repetitions = 3 if tiny else 15
+    out: list[str] = []
+    for page in sites[0].pages():
+        paths = [site.pages()[page] for site in sites]
+        for site, path in zip(sites, paths, strict=True):
+            site.get_ms(path)  # warm: templates, caches, the database's pages
+        samples: list[list[float]] = [[], []]
+        for _ in range(repetitions):
+            for index, (site, path) in enumerate(zip(sites, paths, strict=True)):
+                samples[index].append(site.get_ms(path))
+        small, large = (statistics.median(s) for s in samples)
+        line = (f"P2 {page}: {labels[0]} {small:.1f} ms, {labels[1]} {large:.1f} ms, "
+                f"ratio {large / small:.2f} ({backend})")
+        print(line, flush=True)
+        out.append(line)
+    plans_file = _bench_dir() / f"plans-{backend}.txt"
+    with plans_file.open("w") as handle:
+        for page, path in sites[1].pages().items():
+            handle.write(f"## {page} ({path}) at {labels[1]}\n")
+            handle.write("\n".join(sites[1].plans(path)) + "\n\n")
+    return out
+
+
+def run(tiny: bool) -> list[str]:
+    lines = _measure("sqlite", tiny)
+    if os.environ.get("PBI_TEST_POSTGRES_URL"):
+        lines += _measure("postgresql", tiny)
+    else:
+        line = "P2 postgresql: not measured (no server in PBI_TEST_POSTGRES_URL; `make bench` starts one)"
+        print(line, flush=True)
+        lines.append(line)
+    return lines
