@@ -90,6 +90,9 @@ class _Server:
             # accepts it and reads.
             client.connect(("127.0.0.1", self.port))
             client.sendall(request)
+            # Half-close: the request is complete. (After answering, Werkzeug's server waits
+            # up to 10 ms for a client's unread rest; the end of the stream ends that wait.)
+            client.shutdown(socket.SHUT_WR)
             self._server.handle_request()  # accept, read, run the app, answer, close
             chunks = []
             while chunk := client.recv(65536):
