@@ -96,7 +96,7 @@ def _check_consistency() -> None:
 @pytest.fixture
 def loaded(app, keys):
     with app.app_context():
-        report = scale(**SMALL, seed=5, as_of=AS_OF)
+        report = scale(**SMALL, seed=5, as_of=AS_OF, full_audit=True)
     return report
 
 
@@ -107,7 +107,18 @@ def test_adds_the_rows_it_reports_and_leaves_the_database_consistent(app, loaded
             assert counts[table] == added, table
         assert counts["complaints"] == 300
         assert counts["associations"] == 10 == counts["agreements"]
-        assert counts["audit_log"] > counts["complaints"]  # filings and transitions
+        assert counts["audit_log"] > 3 * counts["complaints"]  # filings, transitions, letters, messages
+        actions = dict(_rows("SELECT action, count(*) FROM audit_log GROUP BY action"))
+        assert actions["complaint.filed"] == 300 and actions["complaint.transition"] > 600
+        _check_consistency()
+
+
+def test_by_default_one_audit_row_per_filing(app, keys):
+    with app.app_context():
+        scale(**SMALL, seed=5, as_of=AS_OF)
+        actions = dict(_rows("SELECT action, count(*) FROM audit_log GROUP BY action"))
+        assert actions["complaint.filed"] == 300 and "complaint.transition" not in actions
+        assert actions["agreement.transition"] >= 10
         _check_consistency()
 
 

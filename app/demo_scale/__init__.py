@@ -215,7 +215,7 @@ def _batches(settings: Settings, start, calendar):
 
 
 def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | None = None,
-          progress: bool = False) -> Report:
+          full_audit: bool = False, progress: bool = False) -> Report:
     """Add the synthetic data; returns what was added. Needs an application context."""
     began = time.monotonic()
     as_of = (as_of or utcnow()).replace(microsecond=0)
@@ -229,7 +229,7 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
         complaints=complaints, associations=associations, seed=seed, as_of=as_of, officers=officers,
         supervisors=supervisors, password_hash=password_hash, pdf_sha256=pdf_sha256, pdf_size=len(EVIDENCE_PDF),
         text_slug=text.slug, text_version=text.version, text_sha256=text.sha256, term_months=text.term_months,
-        appeal_days=current_app.config["PBI_APPEAL_WINDOW_DAYS"],
+        appeal_days=current_app.config["PBI_APPEAL_WINDOW_DAYS"], full_audit=full_audit,
     )
     db.session.remove()
     engine = db.engine
@@ -279,11 +279,14 @@ def _as_of(value: str | None) -> datetime | None:
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
 @click.option("--as-of", "as_of", default=None, metavar="ISO-TIME",
               help="Generate as of this UTC time instead of now (the last five years before it).")
+@click.option("--audit", type=click.Choice(["filings", "full"]), default="filings", show_default=True,
+              help="Audit rows: one per filing, or also every transition, decision letter and message "
+                   "(about twice the time).")
 @with_appcontext
-def scale_command(complaints: int, associations: int, seed: int, as_of: str | None) -> None:
+def scale_command(complaints: int, associations: int, seed: int, as_of: str | None, audit: str) -> None:
     """Add realistic synthetic complaints, businesses, associations and agreements at volume."""
     report = scale(complaints=complaints, associations=associations, seed=seed, as_of=_as_of(as_of),
-                   progress=True)
+                   full_audit=audit == "full", progress=True)
     added = ", ".join(f"{count:,} {table}" for table, count in report.added.items() if count)
     click.echo(f"Added {added} in {report.seconds:.1f} s.")
     statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(report.summary.statuses.items()))

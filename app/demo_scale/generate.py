@@ -30,12 +30,14 @@ What is generated, and how it hangs together:
   signed; complaints of an owner who represents an association in force are often
   filed through it.
 - *Audit rows* chained exactly as :mod:`app.audit.services` does, from the current head:
-  filings, transitions, decision letters reserved, messages, agreement transitions and
-  authority decisions.
+  one per filing, and the agreements' transitions and authority decisions; with
+  ``full_audit`` also every complaint transition, decision letter reserved and message
+  (seven rows a complaint instead of one: the load takes about twice as long).
 """
 
 from __future__ import annotations
 
+import base64
 import bisect
 import calendar as gregorian
 import hashlib
@@ -76,14 +78,14 @@ TABLES: dict[str, tuple[str, ...]] = {
     "association_representatives": ("association_id", "user_id"),
     "authority_proofs": ("id", "association_id", "representative_id", "uploaded_at", "file_sha256", "file_type",
                          "file_name", "status", "reviewed_by_id", "reviewed_at", "reason"),
+    # sha256, signer_fingerprint, issued_at: NULL until the PDF is made (on first download)
     "documents": ("id", "number", "kind", "issue_key", "subject_type", "subject_id", "subject_number",
-                  "verification_code", "reserved_at", "sha256", "signer_fingerprint", "issued_at"),
+                  "verification_code", "reserved_at"),
+    # signed with the password: the cms_* columns and return_comment stay NULL
     "agreements": ("id", "version", "number", "association_id", "status", "text_slug", "text_version",
                    "text_sha256", "created_by_id", "created_at", "draft_pdf_sha256", "signed_by_id", "signed_at",
-                   "signature_method", "signed_pdf_sha256", "cms_signature_sha256", "cms_signer_subject",
-                   "cms_signer_fingerprint", "cms_trusted", "cms_accepted_by_id", "cms_accepted_at",
-                   "countersigned_by_id", "countersigned_at", "valid_from", "valid_until", "ended_at",
-                   "termination_reason", "return_comment", "document_id"),
+                   "signature_method", "signed_pdf_sha256", "countersigned_by_id", "countersigned_at", "valid_from",
+                   "valid_until", "ended_at", "termination_reason", "document_id"),
     "agreement_events": ("id", "agreement_id", "actor_id", "at", "action", "from_status", "to_status", "comment"),
     "complaints": ("id", "version", "number", "business_id", "filed_by_id", "submission_token", "association_id",
                    "association_may_follow", "pressure_type", "body_category", "body_name", "official_name",
@@ -139,6 +141,8 @@ class Settings:
     text_sha256: str
     term_months: int
     appeal_days: int = 30
+    # The audit rows of every transition, decision letter and message too, not only of each filing.
+    full_audit: bool = False
 
 
 @dataclass
@@ -171,6 +175,8 @@ class Clock:
             noon = datetime(d.year, d.month, d.day, 12, tzinfo=LOCAL_ZONE)
             self.offset[d.toordinal()] = int(noon.utcoffset().total_seconds()) * US
         self._day_text: dict[int, str] = {}
+        self._seconds = [f"{h:02d}:{m:02d}:{sec:02d}." for h in range(24) for m in range(60) for sec in range(60)]
+        self._stamps: dict[int, tuple[str, str]] = {}
 
     def is_working(self, ordinal: int) -> bool:
         return self.working[ordinal - self.first]
@@ -198,14 +204,17 @@ class Clock:
         return text
 
     def stamp(self, utc_us: int) -> tuple[str, str]:
-        """(the column value, the audit hash form) of a UTC time."""
-        day, rest = divmod(utc_us, DAY_US)
-        seconds, micro = divmod(rest, US)
-        hours, seconds = divmod(seconds, 3600)
-        minutes, seconds = divmod(seconds, 60)
-        clock = f"{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}"
-        text = self.day_text(day + _EPOCH)
-        return f"{text} {clock}", f"{text}T{clock}"
+        """(the column value, the audit hash form) of a UTC time (the times of one complaint recur)."""
+        cached = self._stamps.get(utc_us)
+        if cached is None:
+            if len(self._stamps) > 4096:
+                self._stamps.clear()
+            day, rest = divmod(utc_us, DAY_US)
+            seconds, micro = divmod(rest, US)
+            clock = f"{self._seconds[seconds]}{micro:06d}"
+            text = self._day_text.get(day + _EPOCH) or self.day_text(day + _EPOCH)
+            cached = self._stamps[utc_us] = (f"{text} {clock}", f"{text}T{clock}")
+        return cached
 
     def utc_year(self, utc_us: int) -> int:
         return date.fromordinal(utc_us // DAY_US + _EPOCH).year
@@ -299,18 +308,43 @@ def pick(rng: random.Random, items, cumulative) -> object:
     return items[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
 
 
-def weighted(rng: random.Random, table: dict[str, float]) -> str:
-    return rng.choices(list(table), weights=list(table.values()))[0]
+class Weighted:
+    """A weighted choice with its cumulative weights computed once."""
+
+    def __init__(self, items, weights) -> None:
+        self.items = tuple(items)
+        self.cumulative = list(itertools.accumulate(weights))
+        self.total = self.cumulative[-1]
+
+    def __call__(self, rng: random.Random):
+        return self.items[bisect.bisect(self.cumulative, rng.random() * self.total)]
 
 
-def token(rng: random.Random, length: int = 22) -> str:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    return "".join(rng.choices(alphabet, k=length))
+def weighted(table: dict[str, float]) -> Weighted:
+    return Weighted(table, table.values())
+
+
+def token(rng: random.Random) -> str:
+    """A form's submission token, as ``secrets.token_urlsafe(16)`` makes them (22 characters)."""
+    return base64.urlsafe_b64encode(rng.getrandbits(128).to_bytes(16, "little")).rstrip(b"=").decode("ascii")
 
 
 def verification_code(rng: random.Random) -> str:
-    raw = "".join(rng.choices(_CODE_ALPHABET, k=10))
-    return f"{raw[:5]}-{raw[5:]}"
+    """Ten characters of Crockford's base32, as app.documents.services makes them: ``XXXXX-XXXXX``."""
+    bits = rng.getrandbits(50)
+    a = "".join(_CODE_ALPHABET[(bits >> shift) & 31] for shift in (0, 5, 10, 15, 20))
+    b = "".join(_CODE_ALPHABET[(bits >> shift) & 31] for shift in (25, 30, 35, 40, 45))
+    return f"{a}-{b}"
+
+
+EVIDENCE_COUNT = Weighted((0, 1, 2, 3), (35, 40, 15, 10))
+TAKE_DELAY = Weighted((0, 1, 2, 3), (50, 30, 15, 5))
+REVIEW_DELAY = Weighted((0, 1, 2), (55, 35, 10))
+ANSWER_DELAY = Weighted((1, 2, 3, 5, 8), (30, 25, 20, 15, 10))
+OUTCOME = Weighted(("confirmed", "partially_confirmed", "not_confirmed"), (30, 25, 45))
+DECISION = Weighted(("resolve", "reject", "forward"), (80, 12, 8))
+LOCALE = Weighted(("kk", "ru", "en"), (55, 41, 4))
+PRESSURE = {category: weighted(table) for category, table in v.PRESSURE_BY_CATEGORY.items()}
 
 
 def format_number(series: str, year: int, value: int) -> str:
@@ -332,12 +366,13 @@ class Chain:
         self.last_id, self.last_hash = last_id, last_hash
 
     def row(self, stamp: tuple[str, str], actor_id: int | None, actor_label: str, action: str,
-            subject_type: str | None, subject_id: str | None, details: str) -> tuple:
+            subject_type: str, subject_id: str, details: str) -> tuple:
+        """The next row; ``actor_label``, ``action`` and the subject need no JSON escapes (plain names)."""
         self.last_id += 1
-        actor = "null" if actor_id is None else str(actor_id)
+        actor = "null" if actor_id is None else actor_id
+        escaped = details.replace("\\", "\\\\").replace('"', '\\"')
         payload = (f'["pbi-audit-v1","{self.last_hash}",{self.last_id},"{stamp[1]}",{actor},'
-                   f'{_json_text(actor_label)},{_json_text(action)},{_json_text(subject_type)},'
-                   f'{_json_text(subject_id)},{_json_text(details)}]')
+                   f'"{actor_label}","{action}","{subject_type}","{subject_id}","{escaped}"]')
         digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         row = (self.last_id, stamp[0], actor_id, actor_label, action, subject_type, subject_id, details,
                self.last_hash, digest)
@@ -499,7 +534,7 @@ class Generator:
             full_name, first, female = v.person(rng)
             surname = full_name.split(" ", 1)[0]
             email = f"{v.latin(first)[:1]}.{v.latin(surname)}.{user_id}@scale.pbi.kz"
-            locale = rng.choices(("kk", "ru", "en"), weights=(55, 41, 4))[0]
+            locale = LOCALE(rng)
             created = self.text(self.start_us - int(rng.random() * 90 * DAY_US))
             last_login = self.text(self.as_of_us - int(rng.random() * 60 * DAY_US)) if rng.random() < 0.3 else None
             rows.append((user_id, email, self.s.password_hash, full_name, phone(rng), None, locale,
@@ -696,7 +731,7 @@ class Generator:
             out["documents"].append((
                 document_id, self.number("document", self.clock.utc_year(countersigned)), "agreement",
                 f"agreement:{item['id']}", "agreement", item["id"], item["number"], verification_code(rng),
-                self.text(countersigned), None, None, None))
+                self.text(countersigned)))
             if item["status"] == "terminated":
                 event(item["ended"], (supervisor.id, supervisor.email), "terminate", "active", "terminated",
                       item["number"], item["reason"])
@@ -710,11 +745,10 @@ class Generator:
         row = (item["id"], version, item.get("number"), item["association"], status, s.text_slug, s.text_version,
                s.text_sha256, rep_id, self.text(item["created"]), pdf,
                rep_id if signed else None, self.text(signed) if signed else None, "password" if signed else None,
-               pdf, None, None, None, None, None, None,
-               supervisor.id if countersigned else None, self.text(countersigned) if countersigned else None,
+               pdf, supervisor.id if countersigned else None, self.text(countersigned) if countersigned else None,
                item["valid_from"].isoformat() if countersigned else None,
                item["valid_until"].isoformat() if countersigned else None,
-               self.text(item["ended"]) if item.get("ended") else None, item.get("reason"), None, document_id)
+               self.text(item["ended"]) if item.get("ended") else None, item.get("reason"), document_id)
         item["status"] = status
         return row
 
@@ -780,7 +814,7 @@ class Generator:
         else:
             official = None
             body = pick(rng, self.bodies, self.body_weights)
-        pressure = weighted(rng, v.PRESSURE_BY_CATEGORY[body.category])
+        pressure = PRESSURE[body.category](rng)
         russian = owner.locale == "ru" if rng.random() < 0.85 else owner.locale != "ru"
         position = official.position if official else (_position(rng, body) if rng.random() < 0.3 else None)
         official_name = official.name if official else None
@@ -822,9 +856,10 @@ class Generator:
         talon_id = self.new_id("documents")
         out["documents"].append((talon_id, self.number("document", clock.utc_year(received_us)), "complaint_receipt",
                                  f"complaint:{complaint_id}:talon", "complaint", complaint_id, number,
-                                 verification_code(rng), self.text(received_us), None, None, None))
+                                 verification_code(rng), self.text(received_us)))
         audit = [(received_us, 0, owner.id, owner.email, "complaint.filed",
                   f'{{"evidence_files":{len(timeline["files"])}}}')]
+        full_audit = s.full_audit
         decisions = 0
         for event in kept:
             at, action, actor, source, target, comment, detail, effect = event
@@ -835,19 +870,19 @@ class Generator:
                 letter = self.number("document", clock.utc_year(at))
                 out["documents"].append((
                     document_id, letter, "decision", f"complaint:{complaint_id}:decision:{decisions}", "complaint",
-                    complaint_id, number, verification_code(rng), self.text(at), None, None, None))
+                    complaint_id, number, verification_code(rng), self.text(at)))
                 state["decided_at"] = at
             out["complaint_events"].append((self.new_id("complaint_events"), complaint_id, actor.id,
                                             self.text(at), action, source, target, comment, detail, document_id))
             state["status"] = target
             if effect:
                 state.update(effect)
-            if action != "file":
+            if full_audit and action != "file":
                 audit.append((at, len(audit), actor.id, actor.email, "complaint.transition",
                               transition_details(action, source, target)))
-            if document_id is not None:
-                audit.append((at, len(audit), actor.id, actor.email, "document.reserved",
-                              f'{{"document":"{letter}","kind":"decision"}}'))
+                if document_id is not None:
+                    audit.append((at, len(audit), actor.id, actor.email, "document.reserved",
+                                  f'{{"document":"{letter}","kind":"decision"}}'))
         # messages and evidence
         for at, author, body_text, internal, files, event in timeline["messages"]:
             if (event is not None and id(event) not in kept_ids) or (event is None and at > limit):
@@ -857,12 +892,14 @@ class Generator:
             for name in files:
                 out["evidence"].append((self.new_id("evidence"), complaint_id, message_id, author.id, self.text(at),
                                         s.pdf_sha256, "pdf", s.pdf_size, name))
-            audit.append((at, len(audit), author.id, author.email, "complaint.note" if internal else
-                          "complaint.message", f'{{"attachments":{len(files)}}}'))
+            if full_audit:
+                audit.append((at, len(audit), author.id, author.email, "complaint.note" if internal else
+                              "complaint.message", f'{{"attachments":{len(files)}}}'))
         for name in timeline["files"]:
             out["evidence"].append((self.new_id("evidence"), complaint_id, None, owner.id, self.text(received_us),
                                     s.pdf_sha256, "pdf", s.pdf_size, name))
-        audit.sort()
+        if full_audit:
+            audit.sort()
         for at, _order, actor_id, label, action, details in audit:
             out["audit_log"].append(self.chain.row(self.stamp(at), actor_id, label, action, "complaint", number,
                                                    details))
@@ -896,7 +933,7 @@ class Generator:
         rng, s, clock = self.rng, self.s, self.clock
         events: list[tuple] = []
         messages: list[tuple] = []
-        files = [rng.choice(v.EVIDENCE_NAMES) for _ in range(rng.choices((0, 1, 2, 3), weights=(35, 40, 15, 10))[0])]
+        files = [rng.choice(v.EVIDENCE_NAMES) for _ in range(EVIDENCE_COUNT(rng))]
         plain = Staff(owner.id, owner.email, "")
         events.append((received_us, "file", plain, None, "registered", None, None, None))
         status = "registered"
@@ -916,7 +953,7 @@ class Generator:
         officer = pick(rng, s.officers, self.officer_weights)
         supervisor = rng.choice(s.supervisors)
         language = 1 if rng.random() < 0.45 else 0
-        take_day = r + rng.choices((0, 1, 2, 3), weights=(50, 30, 15, 5))[0]
+        take_day = r + TAKE_DELAY(rng)
         t = self.on_workday(take_day, received_us)
         if rng.random() < 0.8:
             move(t, "take", officer, "assigned", effect={"officer": officer.id})
@@ -927,7 +964,7 @@ class Generator:
 
         def decide(at: int, kind: str, by: Staff) -> None:
             if kind == "resolve":
-                outcome = rng.choices(("confirmed", "partially_confirmed", "not_confirmed"), weights=(30, 25, 45))[0]
+                outcome = OUTCOME(rng)
                 answer = rng.choice(v.RESOLUTIONS[outcome])
                 move(at, "resolve", by, "resolved", answer, outcome, {"outcome": outcome, "decision_text": answer})
             elif kind == "forward":
@@ -944,7 +981,7 @@ class Generator:
             decide(at, "reject", handler)
             decided_kind = "reject"
         else:
-            review_day = take_day + rng.choices((0, 1, 2), weights=(55, 35, 10))[0]
+            review_day = take_day + REVIEW_DELAY(rng)
             t = self.on_workday(review_day, t)
             move(t, "start_review", handler, "in_review")
             if path < 0.23:
@@ -972,7 +1009,7 @@ class Generator:
                     event = move(t, "request_info", handler, "info_requested", question)
                     messages.append((t, handler, question, False, (), event))
                     # the complainant answers (a case can be decided only in review)
-                    day += rng.choices((1, 2, 3, 5, 8), weights=(30, 25, 20, 15, 10))[0]
+                    day += ANSWER_DELAY(rng)
                     t = self.on_workday(day, t)
                     attachments = tuple(rng.choice(v.EVIDENCE_NAMES) for _ in range(rng.choice((0, 1, 1, 2))))
                     event = move(t, "provide_info", plain, "in_review")
@@ -987,7 +1024,7 @@ class Generator:
                 decision_day = rng.randint(min(day + 1, deadline), max(deadline, day + 1))
                 if rng.random() < 0.04:
                     decision_day = deadline + rng.randint(1, 10)
-                decided_kind = rng.choices(("resolve", "reject", "forward"), weights=(80, 12, 8))[0]
+                decided_kind = DECISION(rng)
                 decide(self.on_workday(decision_day, t), decided_kind, handler)
         t = events[-1][0]
         if decided_kind == "resolve":
