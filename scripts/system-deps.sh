@@ -3,7 +3,8 @@
 #   sh scripts/system-deps.sh run   — what `make run` needs: Pango and DejaVu fonts (WeasyPrint)
 #   sh scripts/system-deps.sh test  — also chromium (browser tests), poppler-utils (pdfsig,
 #                                     pdftotext), openssl (CMS signatures in tests),
-#                                     postgresql (the PostgreSQL path, tested on a real server)
+#                                     postgresql (the PostgreSQL path, tested on a real server),
+#                                     redis-server (shared rate limits) and wrk (make bench)
 #                                     and redis-server (rate limits shared by two instances)
 # Missing packages are installed with apt-get when we are root; otherwise one line says
 # what is missing (the tests that need a tool then skip, or fail when CI=true).
@@ -20,6 +21,7 @@ if [ "$mode" = "test" ]; then
   need openssl
   need postgresql
   need redis-server
+  need wrk
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
