@@ -4,8 +4,8 @@
 #   sh scripts/system-deps.sh test  — also chromium (browser tests), poppler-utils (pdfsig,
 #                                     pdftotext), openssl (CMS signatures in tests),
 #                                     postgresql (the PostgreSQL path, tested on a real server),
-#                                     redis-server (shared rate limits) and wrk (make bench)
-#                                     and redis-server (rate limits shared by two instances)
+#                                     redis-server (rate limits shared by two instances) and
+#                                     wrk (the P4 benchmark)
 # Missing packages are installed with apt-get when we are root; otherwise one line says
 # what is missing (the tests that need a tool then skip, or fail when CI=true).
 set -u
