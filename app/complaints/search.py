@@ -15,6 +15,12 @@ single spaces reach the database, both backends tokenize them identically:
 A query matches a complaint when every word of the query is the beginning of a word of
 the complaint (word prefix). A whole complaint number (``PBI-C-2026-000123``) or a
 12-digit BIN/IIN is looked up exactly instead.
+
+A search considers at most the newest :data:`MAX_MATCHES` + 1 matching complaints (by
+id, the order of filing) and orders those like the queue: a word that occurs in a
+hundred thousand complaints costs what ten thousand cost, and the page says "more than
+10,000" — the officer narrows the search. Open complaints are the newest ones, so the
+queue's first pages are the same as with every match.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ _LETTERS = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": 
 _NUMBER = re.compile(r"^PBI-C-\d{4}-\d{6}$")
 _BIN = re.compile(r"^\d{12}$")
 MAX_QUERY_WORDS = 8
+MAX_MATCHES = 10_000  # as app.database.COUNT_CAP: beyond it a list says "more than 10,000"
 
 
 def fold(value: str | None) -> str:
@@ -66,11 +73,14 @@ def condition(dialect: str, query_words: list[str], complaint_id) -> ColumnEleme
     if dialect == "postgresql":
         tsquery = " & ".join(f"{word}:*" for word in query_words)
         # The expression must be the index's own, literally, for the planner to use the index.
-        return text("to_tsvector('simple'::regconfig, complaints.search_text) "
-                    "@@ to_tsquery('simple'::regconfig, :pbi_tsquery)").bindparams(pbi_tsquery=tsquery)
+        matches = select(literal_column("inner_c.id")).select_from(text("complaints AS inner_c")).where(
+            text("to_tsvector('simple'::regconfig, inner_c.search_text) "
+                 "@@ to_tsquery('simple'::regconfig, :pbi_tsquery)").bindparams(pbi_tsquery=tsquery))
+        return complaint_id.in_(matches.order_by(literal_column("inner_c.id").desc()).limit(MAX_MATCHES + 1))
     match = " ".join(f'"{word}"*' for word in query_words)  # words are letters and digits only
-    return complaint_id.in_(select(literal_column("rowid")).select_from(text("complaints_fts")).where(
-        text("complaints_fts MATCH :pbi_match").bindparams(pbi_match=match)))
+    matches = select(literal_column("rowid")).select_from(text("complaints_fts")).where(
+        text("complaints_fts MATCH :pbi_match").bindparams(pbi_match=match))
+    return complaint_id.in_(matches.order_by(literal_column("rowid").desc()).limit(MAX_MATCHES + 1))
 
 
 # --- the index: created with the table (tests, `init`) and by migration 0004 ---------------

@@ -106,3 +106,8 @@ def test_status_counts_follow_every_change(app, loaded, make_user):
         db.session.execute(delete(Complaint).where(Complaint.status == "registered"))
         transactions.commit()
         assert queries.status_counts() == by_group_by() == {"assigned": 1}
+
+
+def test_a_search_considers_only_the_newest_matches(app, loaded, monkeypatch):
+    monkeypatch.setattr(search, "MAX_MATCHES", 1)  # the newest two (cap + 1) of the four matches
+    assert _results(app, loaded, "2026") == {2, 3}
