@@ -18,6 +18,13 @@ the exact size of this signer's CMS container (its certificates and signed attri
 measured by one dry run) with the signature value counted at the largest size the key's
 algorithm can produce. A signature that still does not fit is never written: pyHanko
 refuses it and :func:`sign_pdf` raises :class:`ReservationTooSmall`.
+
+The signed attributes are PAdES's: content type, message digest, and the
+signing-certificate-v2 attribute, which depends on the certificate only. pyHanko rebuilds
+that one from the certificate for every signature, through asn1crypto, which is most of
+the time of a signature; the prepared signer encodes it once and hands pyHanko a fresh,
+unparsed copy each time. The attributes are byte for byte those pyHanko makes itself
+(``tests/documents/test_fast_issuance.py`` compares them).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import io
 import threading
 from dataclasses import dataclass
 
-from asn1crypto import cms
+from asn1crypto import cms, tsp
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -37,8 +44,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.attributes import CMSAttributeProvider
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, SignedAttributeProviderSpec
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from app import asyncsafe
@@ -75,6 +83,35 @@ def _pyhanko_signer(material: SigningMaterial) -> signers.SimpleSigner:
     )
 
 
+class _EncodedSigningCertificateV2(CMSAttributeProvider):
+    """The signing-certificate-v2 attribute, encoded once; a fresh, unparsed copy each time.
+
+    (asn1crypto copies a parsed value child by child wherever it is placed; an unparsed
+    one is copied as its bytes.)
+    """
+
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, encoded: bytes) -> None:
+        self._encoded = encoded
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        return tsp.SigningCertificateV2.load(self._encoded)
+
+
+class _PadesSignedAttributes(SignedAttributeProviderSpec):
+    """What pyHanko's CAdES spec provides for a PAdES signature without extra CAdES
+    attributes, a signing time (PAdES forbids it) or a content timestamp — the only kind
+    :func:`sign_pdf` makes: the signing-certificate-v2 attribute (content type and message
+    digest are added by pyHanko itself)."""
+
+    def __init__(self, signing_cert: asn1_x509.Certificate) -> None:
+        self._attribute = _EncodedSigningCertificateV2(as_signing_certificate_v2(signing_cert).dump())
+
+    def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str):
+        yield self._attribute
+
+
 def max_signature_size(key: object) -> int:
     """The largest signature value, in bytes, that ``key``'s algorithm produces."""
     if isinstance(key, ec.EllipticCurvePrivateKey):
@@ -106,7 +143,7 @@ def reservation_for(material: SigningMaterial) -> int:
     Sized from the signer's certificate chain and signed attributes (measured by one dry
     run) and its signature algorithm (the value counted at its maximum size).
     """
-    return _reservation(_pyhanko_signer(material), material)
+    return _reservation(_prepared_signer(material), material)
 
 
 def _reservation(signer: signers.SimpleSigner, material: SigningMaterial) -> int:
@@ -117,6 +154,12 @@ def _reservation(signer: signers.SimpleSigner, material: SigningMaterial) -> int
     measured_signature = len(container["content"]["signer_infos"][0]["signature"].native)
     der_bytes = len(container.dump()) - measured_signature + max_signature_size(material.key)
     return 2 * (der_bytes + _RESERVE_SLACK)
+
+
+def _prepared_signer(material: SigningMaterial) -> signers.SimpleSigner:
+    signer = _pyhanko_signer(material)
+    signer.signed_attr_prov_spec = _PadesSignedAttributes(signer.signing_cert)
+    return signer
 
 
 @dataclass(frozen=True)
@@ -134,7 +177,7 @@ def _prepare(material: SigningMaterial) -> _Prepared:
     cached = _prepared.get(id(material))
     if cached is not None and cached.material is material:
         return cached
-    signer = _pyhanko_signer(material)
+    signer = _prepared_signer(material)
     prepared = _Prepared(material, signer, _reservation(signer, material))
     with _prepared_lock:
         if len(_prepared) >= _MAX_PREPARED:

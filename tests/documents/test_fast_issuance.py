@@ -3,7 +3,10 @@ the decrypted signer kept per process but never stale, and segno's QR codes made
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import datetime as dt
+import hashlib
 import io
 import subprocess
 import sys
@@ -18,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from segno import encoder as segno_encoder
 
 from app.documents import keys as keys_module
@@ -89,6 +93,21 @@ def test_reservation_is_sized_from_the_chain_and_the_algorithm(sample_pdf: bytes
     assert max_signature_size(rsa.generate_private_key(public_exponent=65537, key_size=2048)) == 256
     key = ec.generate_private_key(ec.SECP256R1())
     assert max(len(key.sign(bytes([n]), ec.ECDSA(hashes.SHA256()))) for n in range(200)) <= 72
+
+
+def test_signed_attributes_are_byte_for_byte_pyhankos(signer) -> None:
+    """The prepared signer encodes signing-certificate-v2 once; pyHanko's default spec builds the same."""
+    digest = hashlib.sha256(b"any document").digest()
+    settings = PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.UTC))
+
+    def attributes(pyhanko_signer) -> cms.CMSAttributes:
+        return asyncio.run(pyhanko_signer.signed_attrs(digest, "sha256", attr_settings=settings, use_pades=True))
+
+    ours = attributes(signing._prepared_signer(signer))
+    assert ours.dump() == attributes(signing._pyhanko_signer(signer)).dump()
+    assert [attribute["type"].native for attribute in ours] == [
+        "content_type", "message_digest", "signing_certificate_v2"]
+    assert attributes(signing._prepared_signer(signer)).dump() == ours.dump()  # the same every time
 
 
 def test_a_reservation_too_small_fails_loudly(sample_pdf: bytes, signer, monkeypatch) -> None:
