@@ -33,18 +33,29 @@ STATIC_HEADERS = {
 }
 
 
+# The static set, precomputed once: (lower-case name, name, value), in the order sent.
+_STATIC_ITEMS = tuple((name.lower(), name, value) for name, value in STATIC_HEADERS.items())
+
+
 def set_security_headers(response: Response) -> Response:
-    for name, value in STATIC_HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}  # a view may have set one already: keep its value
+    for lower, name, value in _STATIC_ITEMS:
+        if lower not in present:
+            headers.add(name, value)
     if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=63072000")
+        headers.setdefault("Strict-Transport-Security", "max-age=63072000")
     # Pages (they carry CSRF tokens) and anything shown to a signed-in person must not
     # stay in shared caches or in the history of a public computer. Static assets may.
-    signed_in = bool(current_user and current_user.is_authenticated)
-    if request.endpoint != "static" and (signed_in or response.mimetype in _NO_STORE_TYPES):
-        response.headers["Cache-Control"] = "no-store"
-    response.headers.pop("Server", None)
+    # (Pages and JSON are no-store for everyone, so only other responses load the user.)
+    if request.endpoint != "static" and (response.mimetype in _NO_STORE_TYPES or _signed_in()):
+        headers["Cache-Control"] = "no-store"
+    headers.pop("Server", None)
     return response
+
+
+def _signed_in() -> bool:
+    return bool(current_user and current_user.is_authenticated)
 
 
 def init_app(app: Flask) -> None:
