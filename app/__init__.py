@@ -23,7 +23,7 @@ from app.complaints import web as complaints_web
 from app.complaints.staff_views import bp as review_bp
 from app.complaints.views import bp as complaints_bp
 from app.documents.views import bp as documents_bp
-from app.extensions import csrf, db, limiter, migrate
+from app.extensions import csrf, db, init_limiter, migrate
 from app.notifications import init_app as init_notifications
 from app.notifications.views import bp as notifications_bp
 from app.public.views import bp as public_bp
@@ -75,7 +75,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     complaints_web.init_app(app)  # per-view body limits, before CSRF reads the form
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)  # Flask-Limiter, its per-request hook only where a limit could apply
     guards.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -3,7 +3,7 @@
 This module imports nothing from ``app`` so that every package can import it.
 """
 
-from flask import request
+from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -38,3 +38,30 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=client_address)
+
+
+def init_limiter(app: Flask) -> None:
+    """Bind the limiter; its per-request check runs only when a limit could apply beyond a view.
+
+    A view's own ``@limiter.limit`` is checked by that decorator, inside the view call.
+    Flask-Limiter's ``before_request`` hook adds only the limits that are not a view's:
+    application-wide, default, blueprint and meta limits (``RATELIMIT_APPLICATION``,
+    ``RATELIMIT_DEFAULT``, ``RATELIMIT_META``, ``limiter.limit`` on a blueprint) and the
+    in-memory fallback. With none of them declared (the shipped configuration) the hook
+    finds nothing to check, only at a price on every request; so it runs when one is.
+    """
+    limiter.init_app(app)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks[hooks.index(limiter._check_request_limit)] = _check_limits_beyond_views
+
+
+def _limits_beyond_views() -> bool:
+    manager = limiter.limit_manager
+    return bool(manager._application_limits or manager._default_limits or manager._blueprint_limits
+                or limiter._meta_limits or limiter._in_memory_fallback_enabled)
+
+
+def _check_limits_beyond_views() -> None:
+    if _limits_beyond_views():
+        limiter._check_request_limit()
