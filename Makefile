@@ -34,9 +34,28 @@ run: $(VENV)/.runtime translations
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+# The whole suite twice: on SQLite, then on PostgreSQL (PBI_TEST_BACKEND; a local cluster that
+# scripts/test-postgres.sh starts if needed, and stops again after the tests only if it started
+# it). Both passes run; each ends with a line naming its backend. PYTEST_ARGS=… adds arguments.
 test: $(VENV)/.dev translations lint
 	sh scripts/system-deps.sh test
-	PBI_TEST_POSTGRES_URL="$${PBI_TEST_POSTGRES_URL:-$$(sh scripts/test-postgres.sh)}" $(BIN)/python -m pytest
+	@run=$$$$; failed=""; summary=""; \
+	if [ -z "$${PBI_TEST_POSTGRES_URL:-}" ]; then \
+	  trap 'sh scripts/test-postgres.sh stop '"$$run" EXIT; trap 'exit 130' INT TERM; \
+	  PBI_TEST_POSTGRES_URL=$$(sh scripts/test-postgres.sh start "$$run"); export PBI_TEST_POSTGRES_URL; \
+	fi; \
+	for backend in sqlite postgresql; do \
+	  start=$$(date +%s); \
+	  if [ "$$backend" = postgresql ] && [ -z "$$PBI_TEST_POSTGRES_URL" ]; then \
+	    result="not run: no PostgreSQL server here (as root, make test starts one)"; \
+	    [ "$${CI:-}" = true ] && { result="$$result — CI must run it"; failed="$$failed $$backend"; }; \
+	  elif PBI_TEST_BACKEND=$$backend $(BIN)/python -m pytest $(PYTEST_ARGS); then result=passed; \
+	  else result=FAILED; failed="$$failed $$backend"; fi; \
+	  line="$$backend pass: $$result in $$(( $$(date +%s) - start )) s"; \
+	  echo "=== make test: $$line ==="; summary="$$summary$$line; "; \
+	done; \
+	if [ -n "$$failed" ]; then echo "=== make test: $${summary}FAILED on:$$failed ==="; exit 1; fi; \
+	echo "=== make test: $${summary}all passed ==="
 
 # Benchmarks (bench/): each figure on one line; record full runs in BENCHMARKS.md.
 bench: $(VENV)/.dev translations

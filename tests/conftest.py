@@ -197,13 +197,14 @@ def build_app(tmp_path, **overrides):
     """An app with its schema, on the selected backend unless ``overrides`` name a database."""
     config = {**base_config(tmp_path), **overrides}
     on_postgres = BACKEND == "postgresql" and "SQLALCHEMY_DATABASE_URI" not in overrides
-    if on_postgres:
+    if on_postgres:  # a copy of the template: the schema is there already
         config["SQLALCHEMY_DATABASE_URI"] = postgres_databases().create()
     app = create_app(config)
-    with app.app_context():
-        db.create_all()
     if on_postgres:
         postgres_databases().track(app)
+    else:
+        with app.app_context():
+            db.create_all()
     return app
 
 

@@ -20,15 +20,18 @@ from app.documents.models import Document
 from app.documents.runtime import keystore
 from app.extensions import db
 from app.timeutil import local_today
-from tests.conftest import base_config
+from tests.conftest import BACKEND, build_app, database_uri
 from tests.tools import assert_signed_whole_and_valid
 
 ROOT = Path(__file__).parent.parent
 
 
-def run_flask(instance: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+def run_flask(instance: Path, *args: str, input: str | None = None,
+              database: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
     env["PBI_INSTANCE_PATH"] = str(instance)
+    if database:
+        env["DATABASE_URL"] = database
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, input=input, timeout=120,
@@ -37,7 +40,9 @@ def run_flask(instance: Path, *args: str, input: str | None = None) -> subproces
 
 def test_init_is_idempotent_and_sets_up_everything(tmp_path):
     instance = tmp_path / "instance"
-    first = run_flask(instance, "init")
+    # SQLite: the default instance/app.db; PostgreSQL: an empty database, as in production.
+    database = database_uri(tmp_path, empty=True) if BACKEND == "postgresql" else None
+    first = run_flask(instance, "init", database=database)
     assert first.returncode == 0, first.stderr
     config = instance / "config.py"
     assert "SECRET_KEY" in config.read_text()
@@ -47,25 +52,25 @@ def test_init_is_idempotent_and_sets_up_everything(tmp_path):
     assert (instance / "keys").is_dir()
     secret = config.read_text()
 
-    second = run_flask(instance, "init")
+    second = run_flask(instance, "init", database=database)
     assert second.returncode == 0, second.stderr
     assert config.read_text() == secret  # the secret is kept
     assert "admin@demo.pbi.kz" in second.stdout
 
     # Every document of the demo (the agreement, talons, decision letters) is valid for pdfsig.
-    listing = run_flask(instance, "documents", "list")
+    listing = run_flask(instance, "documents", "list", database=database)
     numbers = [line.split()[0] for line in listing.stdout.splitlines() if line.startswith("PBI-D-")]
     kinds = {line.split()[1] for line in listing.stdout.splitlines() if line.startswith("PBI-D-")}
     assert kinds == {"agreement", "complaint_receipt", "decision"} and len(numbers) >= 15
     assert "not issued" not in listing.stdout
     for number in numbers:
         exported = tmp_path / f"{number}.pdf"
-        export = run_flask(instance, "documents", "export", number, str(exported))
+        export = run_flask(instance, "documents", "export", number, str(exported), database=database)
         assert export.returncode == 0, export.stderr
         assert_signed_whole_and_valid(exported)
-    assert run_flask(instance, "audit", "verify").returncode == 0
+    assert run_flask(instance, "audit", "verify", database=database).returncode == 0
 
-    app = create_app({"INSTANCE_PATH": str(instance)})
+    app = create_app({"INSTANCE_PATH": str(instance)} | ({"SQLALCHEMY_DATABASE_URI": database} if database else {}))
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 7
         assert db.session.scalar(select(func.count()).select_from(Business)) == 4
@@ -91,9 +96,8 @@ def test_flask_commands_other_than_init_need_a_secret(tmp_path):
 
 
 def test_demo_data_is_valid_and_recreated(tmp_path):
-    app = create_app(base_config(tmp_path))
+    app = build_app(tmp_path)
     with app.app_context():
-        db.create_all()
         keystore().initialize()
         demo.create()
         demo.recreate()
