@@ -25,6 +25,7 @@ stood (with Kurban Ait), without the government's transfer orders of those years
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import random
 import sys
@@ -234,6 +235,8 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
     db.session.remove()
     engine = db.engine
     loader = loader_for(engine)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of short-lived tuples, no cycles: the collector would only slow the load
     try:
         start = loader.read_start()
         summary = None
@@ -257,6 +260,8 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
         raise
     finally:
         loader.close()
+        if collecting:
+            gc.enable()
     added = {table: summary.rows.get(table, 0) for table in TABLES}
     added["users"] += staff_created
     return Report(summary, time.monotonic() - began, added)

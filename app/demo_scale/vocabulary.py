@@ -231,13 +231,24 @@ _TRANSLIT = {
 }
 
 
+_LATIN: dict[str, str] = {}
+
+
 def latin(text: str) -> str:
     """``text`` in plain lower-case Latin letters (for e-mail addresses)."""
-    return "".join(_TRANSLIT.get(ch, ch if ch.isascii() and ch.isalnum() else "") for ch in text.lower())
+    result = _LATIN.get(text)
+    if result is None:
+        result = _LATIN[text] = "".join(_TRANSLIT.get(ch, ch if ch.isascii() and ch.isalnum() else "")
+                                        for ch in text.lower())
+    return result
 
 
 def _uz_patronymic(father: str, female: bool) -> str:
     return father + ("овна" if female else "ович")
+
+
+def _one(rng, items):
+    return items[int(rng.random() * len(items))]
 
 
 def person(rng) -> tuple[str, str, bool]:
@@ -245,22 +256,22 @@ def person(rng) -> tuple[str, str, bool]:
     roll = rng.random()
     female = rng.random() < 0.42
     if roll < 0.72:
-        first = rng.choice(KK_FEMALE if female else KK_MALE)
-        surname = rng.choice(KK_SURNAMES) + ("а" if female else "")
-        father_kk, father_ru = rng.choice(FATHERS)
+        first = _one(rng, KK_FEMALE if female else KK_MALE)
+        surname = _one(rng, KK_SURNAMES) + ("а" if female else "")
+        father_kk, father_ru = _one(rng, FATHERS)
         if rng.random() < 0.55:
             patronymic = father_kk + ("қызы" if female else "ұлы")
         else:
             patronymic = father_ru + ("овна" if female else "ович")
     elif roll < 0.88:
-        first = rng.choice(UZ_FEMALE if female else UZ_MALE)
-        surname = rng.choice(UZ_SURNAMES) + ("а" if female else "")
-        patronymic = _uz_patronymic(rng.choice(UZ_FATHERS), female)
+        first = _one(rng, UZ_FEMALE if female else UZ_MALE)
+        surname = _one(rng, UZ_SURNAMES) + ("а" if female else "")
+        patronymic = _uz_patronymic(_one(rng, UZ_FATHERS), female)
     else:
-        first = rng.choice(RU_FEMALE if female else RU_MALE)
-        base = rng.choice(RU_SURNAMES)
+        first = _one(rng, RU_FEMALE if female else RU_MALE)
+        base = _one(rng, RU_SURNAMES)
         surname = base + ("а" if (female and base.endswith("ов")) or (female and base.endswith("ев")) else "")
-        father = rng.choice(RU_FATHERS)
+        father = _one(rng, RU_FATHERS)
         patronymic = father + ("овна" if female else "ович")
     return f"{surname} {first} {patronymic}", first, female
 
