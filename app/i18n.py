@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, session
-from flask_babel import get_locale
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from app import transactions
 from app.accounts.services import locale_change
@@ -47,13 +49,55 @@ def remember_requested_language() -> None:
 def language_links() -> list[dict[str, str | bool]]:
     """The switcher: the current page in each language (plain links, no JavaScript)."""
     args = request.args.to_dict(flat=False)
+    current, path = current_locale(), request.path
     links = []
     for code, label in (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")):
         args["lang"] = [code]
         query = urlencode(args, doseq=True)
-        links.append({"code": code, "label": label, "url": f"{request.path}?{query}",
-                      "current": code == current_locale()})
+        links.append({"code": code, "label": label, "url": f"{path}?{query}", "current": code == current})
     return links
+
+
+def _translations():
+    """The translations of this request's locale, for the templates' ``_()``.
+
+    Flask-Babel's ``get_translations()`` resolves its context, the domain, the locale and
+    the catalog on every call (a page calls ``_()`` dozens of times); the result is kept
+    in Flask-Babel's own per-request state next to the locale and domain it was made for,
+    and made again when either changes (``force_locale``, ``refresh``).
+    """
+    try:
+        state = g._flask_babel
+    except (AttributeError, RuntimeError):  # nothing chosen yet, or no application context
+        state = None
+    if state is not None:
+        cached = getattr(state, "pbi_translations", None)
+        if cached is not None and cached[0] is getattr(state, "babel_locale", None) \
+                and cached[1] is getattr(state, "babel_domain", None):
+            return cached[2]
+    translations = get_translations()
+    try:
+        state = g._flask_babel
+    except (AttributeError, RuntimeError):
+        return translations
+    locale, domain = getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)
+    if locale is not None and domain is not None:
+        state.pbi_translations = (locale, domain, translations)
+    return translations
+
+
+@pass_context
+def _template_gettext(context, string: str, /, **variables) -> str:
+    """``_()`` / ``gettext()`` in templates: Jinja's new-style gettext on the cached translations.
+
+    The same as what Flask-Babel installs (Jinja's ``_make_new_gettext`` around
+    ``get_translations().ugettext``, behind the ``_`` alias): marked safe when
+    autoescaping, and always a %-format string, even without variables.
+    """
+    rv = _translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 (a catalog message, as Jinja marks it; % escapes the variables)
+    return rv % variables
 
 
 def init_app(app: Flask) -> None:
@@ -62,6 +106,14 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories="translations",
     )
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals.update({"_": _template_gettext, "gettext": _template_gettext})
     app.before_request(remember_requested_language)
     app.jinja_env.globals["language_links"] = language_links
     app.jinja_env.globals["current_locale"] = current_locale

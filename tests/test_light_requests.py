@@ -47,3 +47,50 @@ def test_a_views_own_limit_still_applies(tmp_path):
     statuses = [client.get("/api/v1/verify/PBI-D-2026-000001?code=x").status_code for _ in range(3)]
     assert statuses == [404, 404, 429]
     assert client.get("/healthz").status_code == 200  # another view: not counted
+
+
+# --- translations in templates, looked up once per request and locale -----------------------
+
+TEMPLATE = '{{ _("Home") }}|{{ gettext("Sign in") }}|{{ _("%(n)s <b>", n="<i>") }}'
+
+
+def test_template_translations_follow_the_locale_force_locale_and_refresh(app):
+    from flask import render_template_string, session
+    from flask_babel import force_locale, gettext, refresh
+
+    with app.test_request_context("/"):
+        session["lang"] = "ru"
+        ru_home, ru_sign_in = gettext("Home"), gettext("Sign in")
+        assert ru_home != "Home" and ru_sign_in != "Sign in"
+        assert render_template_string(TEMPLATE).split("|")[:2] == [ru_home, ru_sign_in]
+        with force_locale("en"):  # e.g. a document rendered in its reader's language
+            assert render_template_string(TEMPLATE).split("|")[:2] == ["Home", "Sign in"]
+            with force_locale("kk"):
+                kk_home = render_template_string(TEMPLATE).split("|")[0]
+                assert kk_home == gettext("Home") and kk_home not in ("Home", ru_home)
+            assert render_template_string(TEMPLATE).split("|")[0] == "Home"
+        assert render_template_string(TEMPLATE).split("|")[0] == ru_home
+        session["lang"] = "en"
+        refresh()
+        assert render_template_string(TEMPLATE).split("|")[0] == "Home"
+
+
+def test_template_gettext_escapes_its_variables_and_keeps_the_message_markup(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/?lang=en"):
+        # An unknown message is its own translation; variables are escaped, the message is not.
+        assert render_template_string(TEMPLATE).split("|")[2] == "&lt;i&gt; <b>"
+        # Without autoescaping (e-mail text) nothing is escaped.
+        plain = '{% autoescape false %}{{ _("%(n)s <b>", n="<i>") }}{% endautoescape %}'
+        assert render_template_string(plain) == "<i> <b>"
+
+
+def test_pages_are_translated_in_each_language(client, app):
+    from tests.conftest import translated
+
+    for lang in ("kk", "ru", "en", "kk"):
+        html = client.get(f"/?lang={lang}").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html
+        assert translated(app, lang, "Protecting Business and Investments") in html
+        assert translated(app, lang, "Register as an entrepreneur") in html
