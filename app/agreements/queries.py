@@ -203,28 +203,27 @@ def registry(query: str = "", page: int = 1, per_page: int = 20) -> RegistryPage
     The order is read backwards along ``ix_agreements_registry`` (``registry_rank`` is
     generated from the status); the page's count stops at the cap (app.database).
     """
-    stmt = (
-        select(Agreement, Association, Document.number)
-        .join(Association, Association.id == Agreement.association_id)
-        .outerjoin(Document, Document.id == Agreement.document_id)
-        .where(Agreement.registry_rank.is_not(None))
-    )
+    ids = select(Agreement.id).where(Agreement.registry_rank >= 0)  # a range of the index (NULL: not public)
     if query.strip():
         pattern = like_pattern(query)
-        stmt = stmt.where(or_(
+        ids = ids.join(Association, Association.id == Agreement.association_id).where(or_(
             func.lower(Association.name_kk).like(pattern, escape="\\"),
             func.lower(Association.name_ru).like(pattern, escape="\\"),
             Association.bin.like(pattern, escape="\\"),
             func.lower(Agreement.number).like(pattern, escape="\\"),
         ))
-    window = page_window(stmt, page, per_page)
-    stmt = stmt.order_by(Agreement.registry_rank.desc(), Agreement.number.desc()
-                         ).limit(per_page).offset(window.offset)
-    rows = [
-        RegistryRow(a.number, a.status, s.name_kk, s.name_ru, s.bin, a.valid_from, a.valid_until, number)
-        for a, s, number in db.session.execute(stmt)
-    ]
-    return RegistryPage(rows, window.page, window.pages, window.total, window.capped)
+    window = page_window(ids, page, per_page)  # counted along the index, no joins
+    page_ids = list(db.session.scalars(ids.order_by(Agreement.registry_rank.desc(), Agreement.number.desc())
+                                       .limit(per_page).offset(window.offset)))
+    found = {
+        a.id: RegistryRow(a.number, a.status, s.name_kk, s.name_ru, s.bin, a.valid_from, a.valid_until, number)
+        for a, s, number in db.session.execute(
+            select(Agreement, Association, Document.number)
+            .join(Association, Association.id == Agreement.association_id)
+            .outerjoin(Document, Document.id == Agreement.document_id)
+            .where(Agreement.id.in_(page_ids)))
+    } if page_ids else {}
+    return RegistryPage([found[i] for i in page_ids], window.page, window.pages, window.total, window.capped)
 
 
 def registry_entry(number: str) -> RegistryRow | None:

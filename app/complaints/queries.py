@@ -60,7 +60,15 @@ class QueuePage:
     counts: dict[str, int]
 
 
-def _conditions(filters: QueueFilter, window: clock.Window) -> list:
+@dataclass
+class _Search:
+    """What the queue's search adds: a condition, and how many complaints matched (capped)."""
+
+    condition: object | None = None
+    matches: int | None = None  # known for a word search: counted from the index alone
+
+
+def _conditions(filters: QueueFilter, window: clock.Window, found: _Search) -> list:
     conditions = []
     if filters.status:
         conditions.append(Complaint.status == filters.status)
@@ -79,39 +87,52 @@ def _conditions(filters: QueueFilter, window: clock.Window) -> list:
         conditions.append(clock.sql_overdue(window.today))
     if filters.due_before:
         conditions.append(clock.sql_due_soon(window.today, filters.due_before))
-    query = filters.query.strip()
-    if query:
-        conditions.append(_search_condition(query))
+    if found.condition is not None:
+        conditions.append(found.condition)
     return conditions
 
 
-def _search_condition(query: str):
+def _search(query: str) -> _Search:
     """A complaint number or a BIN/IIN exactly; anything else by the full-text index."""
+    query = query.strip()
+    if not query:
+        return _Search()
     number = search.exact_number(query)
     if number:
-        return Complaint.number == number
+        return _Search(Complaint.number == number)
     bin_or_iin = search.exact_bin(query)
     if bin_or_iin:
-        return Complaint.business_id.in_(select(Business.id).where(Business.number == bin_or_iin))
+        return _Search(Complaint.business_id.in_(select(Business.id).where(Business.number == bin_or_iin)))
     words = search.words(query)
     if not words:
-        return false()
-    return search.condition(db.session.get_bind().dialect.name, words, Complaint.id)
+        return _Search(false(), 0)
+    dialect = db.session.get_bind().dialect.name
+    matches = search.match_count(dialect, words)
+    complaint_id = Complaint.id
+    if matches > search.BROAD_MATCHES and dialect == "sqlite":
+        # A broad word: "id + 0" keeps SQLite from fetching every match by id and sorting them
+        # all; it walks the order's index instead and keeps the rows that match (PostgreSQL's
+        # planner makes this choice by itself).
+        complaint_id = Complaint.id + 0
+    return _Search(search.condition(dialect, words, complaint_id), matches)
 
 
 def queue(filters: QueueFilter, *, window: clock.Window, page: int = 1, per_page: int = 25) -> QueuePage:
     """One page of the queue: the page's ids read along an index, then those rows with their names."""
-    conditions = _conditions(filters, window)
+    found = _search(filters.query)
+    conditions = _conditions(filters, window, found)
     per_status = status_counts()
-    known_total = None  # exact from the maintained counts when nothing but the status is filtered
+    known_total = None  # exact when nothing else is filtered: the maintained counts, the index's count
     if not conditions:
         known_total = sum(per_status.values())
     elif len(conditions) == 1 and filters.status:
         known_total = per_status.get(filters.status, 0)
+    elif len(conditions) == 1 and found.matches is not None:
+        known_total = found.matches
     ids = select(Complaint.id).where(*conditions)
     page_of = page_window(ids, page, per_page, total=known_total)
-    order = ((Complaint.received_at.desc(), Complaint.id.desc()) if filters.sort == "received"
-             else clock.queue_order())
+    received = filters.sort == "received"
+    order = (Complaint.received_at.desc(), Complaint.id.desc()) if received else clock.queue_order()
     page_ids = list(db.session.scalars(ids.order_by(*order).limit(per_page).offset(page_of.offset)))
     officer = aliased(User)
     stmt = (

@@ -28,8 +28,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import DDL, event, literal_column, select, text
+from sqlalchemy import DDL, event, func, literal_column, select, text
 from sqlalchemy.sql import ColumnElement
+
+from app.extensions import db
 
 _LETTERS = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
                           "і": "и", "ё": "е", "й": "и"})
@@ -37,6 +39,9 @@ _NUMBER = re.compile(r"^PBI-C-\d{4}-\d{6}$")
 _BIN = re.compile(r"^\d{12}$")
 MAX_QUERY_WORDS = 8
 MAX_MATCHES = 10_000  # as app.database.COUNT_CAP: beyond it a list says "more than 10,000"
+# Above this many matches a page is read along the queue's index, keeping the matches
+# (a hash of ids) rather than sorting them all: a broad word costs a short index walk.
+BROAD_MATCHES = 2_000
 
 
 def fold(value: str | None) -> str:
@@ -81,6 +86,19 @@ def condition(dialect: str, query_words: list[str], complaint_id) -> ColumnEleme
     matches = select(literal_column("rowid")).select_from(text("complaints_fts")).where(
         text("complaints_fts MATCH :pbi_match").bindparams(pbi_match=match))
     return complaint_id.in_(matches.order_by(literal_column("rowid").desc()).limit(MAX_MATCHES + 1))
+
+
+def match_count(dialect: str, query_words: list[str]) -> int:
+    """How many complaints match, counted up to ``MAX_MATCHES`` + 1 (from the index alone)."""
+    if dialect == "postgresql":
+        tsquery = " & ".join(f"{word}:*" for word in query_words)
+        inner = text("SELECT 1 FROM complaints WHERE to_tsvector('simple'::regconfig, search_text) "
+                     "@@ to_tsquery('simple'::regconfig, :pbi_tsquery) LIMIT :pbi_cap")
+        params = {"pbi_tsquery": tsquery, "pbi_cap": MAX_MATCHES + 1}
+    else:
+        inner = text("SELECT rowid FROM complaints_fts WHERE complaints_fts MATCH :pbi_match LIMIT :pbi_cap")
+        params = {"pbi_match": " ".join(f'"{word}"*' for word in query_words), "pbi_cap": MAX_MATCHES + 1}
+    return db.session.execute(select(func.count()).select_from(inner.columns().subquery()), params).scalar_one()
 
 
 # --- the index: created with the table (tests, `init`) and by migration 0004 ---------------
