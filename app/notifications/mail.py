@@ -32,6 +32,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import transactions
 from app.documents.storage import atomic_write
 from app.extensions import db
 from app.notifications.models import MAX_ATTEMPTS, OutboxMessage
@@ -194,7 +195,7 @@ def _pending_batch(limit: int) -> list[_Pending]:
         .order_by(OutboxMessage.id).limit(limit)
     )
     batch = [_Pending(m.id, m.to_address, m.subject, m.body, m.locale, m.created_at) for m in rows]
-    db.session.commit()  # end the read transaction before any slow delivery
+    transactions.end_read()  # nothing slow runs inside a transaction
     return batch
 
 
@@ -204,7 +205,7 @@ def _mark_sent(message_id: int) -> None:
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
         .values(sent_at=utcnow(), last_error=None)
     )
-    db.session.commit()
+    transactions.commit()  # each delivery recorded at once, in a short transaction
 
 
 def _mark_failed(message_id: int, error: str) -> None:
@@ -212,7 +213,7 @@ def _mark_failed(message_id: int, error: str) -> None:
         update(OutboxMessage).where(OutboxMessage.id == message_id)
         .values(attempts=OutboxMessage.attempts + 1, last_error=error)
     )
-    db.session.commit()
+    transactions.commit()
 
 
 def send_pending(*, limit: int = 100) -> tuple[int, int]:
