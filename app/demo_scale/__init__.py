@@ -239,6 +239,7 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
     gc.disable()  # millions of short-lived tuples, no cycles: the collector would only slow the load
     try:
         start = loader.read_start()
+        loader.defer_indexes(complaints)
         summary = None
         for batch, count in _batches(settings, start, calendar):
             if isinstance(batch, Summary):
@@ -251,10 +252,11 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
             else:
                 show.note(f"{len(batch['users']):,} people, {len(batch['businesses']):,} businesses, "
                           f"{len(batch['associations']):,} associations written")
-        show.note("finishing: counters, audit head, statistics")
-        loader.finish(summary)
-        loader.commit()
-        loader.optimize()
+        for step, run in (("search index, indexes, counts, counters, audit head", lambda: loader.finish(summary)),
+                          ("commit", loader.commit), ("statistics", loader.optimize)):
+            began_step = time.monotonic()
+            run()
+            show.note(f"{step}: {time.monotonic() - began_step:.1f} s")
     except BaseException:
         loader.rollback()
         raise

@@ -767,8 +767,12 @@ class Generator:
         return row
 
     # --- complaints ------------------------------------------------------------------------
-    def received_times(self) -> list[tuple[int, int]]:
-        """(UTC µs, local ordinal) of every complaint, in order of receipt."""
+    def received_times(self) -> Iterator[tuple[int, int]]:
+        """(UTC µs, local ordinal) of every complaint, in order of receipt, a day at a time.
+
+        How many on each day is drawn first (busier in later years, few on days off); the
+        times of one day are then drawn and sorted, so the first batches come at once.
+        """
         rng, clock = self.rng, self.clock
         first, last = self.first_day.toordinal(), self.today
         span = last - first
@@ -783,26 +787,31 @@ class Generator:
                 factor = 0.15
             days.append(ordinal)
             weights.append(trend * factor)
-        cumulative = list(itertools.accumulate(weights))
+        per_day = Counter(rng.choices(days, cum_weights=list(itertools.accumulate(weights)), k=self.s.complaints))
         as_of_local_us = self.as_of_us + clock.offset[last] - (last - _EPOCH) * DAY_US
-        times = []
-        for ordinal in rng.choices(days, cum_weights=cumulative, k=self.s.complaints):
-            if clock.is_working(ordinal):
-                tod = (9 + rng.random() * 9.5) * HOUR_US if rng.random() < 0.88 else rng.random() * DAY_US
-            else:
-                tod = (8 + rng.random() * 15) * HOUR_US
-            tod = int(tod)
-            if ordinal == last and tod >= as_of_local_us:
-                tod = int(rng.random() * as_of_local_us)
-            times.append((clock.to_utc(ordinal, tod), ordinal))
-        times.sort()
-        return times
+        for ordinal in days:
+            working, times = clock.is_working(ordinal), []
+            for _ in range(per_day.get(ordinal, 0)):
+                if working:
+                    tod = (9 + rng.random() * 9.5) * HOUR_US if rng.random() < 0.88 else rng.random() * DAY_US
+                else:
+                    tod = (8 + rng.random() * 15) * HOUR_US
+                tod = int(tod)
+                if ordinal == last and tod >= as_of_local_us:
+                    tod = int(rng.random() * as_of_local_us)
+                times.append(clock.to_utc(ordinal, tod))
+            times.sort()
+            for received_us in times:
+                yield received_us, ordinal
 
     def complaints(self) -> Iterator[dict[str, list]]:
         times = self.received_times()
-        for begin in range(0, len(times), COMPLAINTS_PER_BATCH):
+        while True:
+            chunk = list(itertools.islice(times, COMPLAINTS_PER_BATCH))
+            if not chunk:
+                return
             out: dict[str, list] = {table: [] for table in TABLES}
-            for received_us, ordinal in times[begin:begin + COMPLAINTS_PER_BATCH]:
+            for received_us, ordinal in chunk:
                 self.complaint(received_us, ordinal, out)
             self.summary.rows.update({table: len(rows) for table, rows in out.items()})
             yield out

@@ -18,6 +18,8 @@ The database ends as if every row had been inserted one by one:
 - Every trigger taken off is put back exactly as it was (SQLite: its own ``CREATE``
   statement from ``sqlite_master``), inside the same transaction.
 - PostgreSQL id sequences are moved past the ids given here.
+- When the load at least doubles the data, SQLite's plain indexes of the big tables are
+  dropped first and built again at the end from their own ``CREATE INDEX`` statements.
 - Statistics are refreshed at the end (``ANALYZE``, and ``PRAGMA optimize`` on SQLite).
 
 SQLite runs with ``synchronous=OFF`` and a large page cache during the load (the
@@ -43,6 +45,9 @@ class LoadError(RuntimeError):
 
 class Loader:
     """One write transaction on a raw connection; subclasses know their database."""
+
+    def defer_indexes(self, complaints_to_add: int) -> None:
+        """Take indexes off for the load where that pays (SQLite); a no-op elsewhere."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -95,16 +100,22 @@ class Loader:
             self.raw.close()
 
 
+# Tables whose plain (non-unique) indexes are rebuilt after a load that is most of their data.
+BIG_TABLES = ("complaints", "complaint_events", "documents", "audit_log", "evidence", "case_messages")
+
+
 class SqliteLoader(Loader):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        self._indexes: list[str] = []
         c = self.connection
         self._saved = {name: c.execute(f"PRAGMA {name}").fetchone()[0]
-                       for name in ("synchronous", "cache_size", "foreign_keys", "temp_store")}
+                       for name in ("synchronous", "cache_size", "foreign_keys", "temp_store", "threads")}
         c.execute("PRAGMA foreign_keys=OFF")  # the rows reference each other correctly; checked by the tests
         c.execute("PRAGMA synchronous=OFF")
         c.execute("PRAGMA cache_size=-1000000")  # 1 GB of page cache for the indexes
         c.execute("PRAGMA temp_store=MEMORY")
+        c.execute("PRAGMA threads=2")  # sorting for CREATE INDEX
         c.execute("BEGIN IMMEDIATE")
         self._sql = {table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
                             f"({', '.join('?' * len(columns))})" for table, columns in TABLES.items()}
@@ -113,6 +124,18 @@ class SqliteLoader(Loader):
             "('complaints_fts_insert', 'complaint_counts_insert', 'audit_head_forward_only')").fetchall())
         for name in self._triggers:
             c.execute(f"DROP TRIGGER {name}")
+
+    def defer_indexes(self, complaints_to_add: int) -> None:
+        """Drop the plain indexes of the big tables now and build them at the end, when the load
+        at least doubles the data (a quarter less work then; on a large database, more)."""
+        if complaints_to_add <= self.start.ids["complaints"]:
+            return
+        c = self.connection
+        listed = ", ".join(f"'{table}'" for table in BIG_TABLES)
+        for name, sql in c.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
+                                   f"AND sql IS NOT NULL AND tbl_name IN ({listed})").fetchall():
+            c.execute(f'DROP INDEX "{name}"')
+            self._indexes.append(sql)
 
     def insert(self, table: str, rows: list[tuple]) -> None:
         if rows:
@@ -128,6 +151,8 @@ class SqliteLoader(Loader):
                 c.execute("UPDATE complaint_status_counts SET count = count + ? WHERE status = ?", (added, status))
         self._counters_and_head(summary, "?")
         for sql in self._triggers.values():
+            c.execute(sql)
+        for sql in self._indexes:
             c.execute(sql)
 
     def commit(self) -> None:
