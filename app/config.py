@@ -162,6 +162,12 @@ def finalize(config: dict[str, Any], instance_path: str, *, setup_mode: bool = F
     """Derive the settings that depend on others; validate."""
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(instance_path, "app.db")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Short queries: the JIT compiler's start-up (tens to hundreds of ms) would cost more
+        # than it saves on every search of a large registry.
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"options": "-c jit=off"})
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = ratelimit.default_storage_uri(instance_path)
     if config.get("PBI_ENV") not in {"production", "development"}:

@@ -34,3 +34,8 @@ def test_fifty_parallel_filings_on_postgresql(tmp_path):
         with app.app_context():
             numbers = sorted(db.session.scalars(select(Complaint.number)))
         assert numbers == [f"PBI-C-2026-{n:06d}" for n in range(1, 51)]
+
+
+def test_the_app_runs_postgresql_without_the_jit_compiler(tmp_path):
+    with postgres_app(tmp_path) as app, app.app_context():
+        assert db.session.scalar(text("SHOW jit")) == "off"
