@@ -3,7 +3,9 @@
 This module imports nothing from ``app`` so that every package can import it.
 """
 
-from flask import Flask, request
+from functools import partial
+
+from flask import Flask, g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -41,7 +43,7 @@ limiter = Limiter(key_func=client_address)
 
 
 def init_limiter(app: Flask) -> None:
-    """Bind the limiter; its per-request check runs only when a limit could apply beyond a view.
+    """Bind the limiter; its per-request work is done only where a limit could apply.
 
     A view's own ``@limiter.limit`` is checked by that decorator, inside the view call.
     Flask-Limiter's ``before_request`` hook adds only the limits that are not a view's:
@@ -49,11 +51,34 @@ def init_limiter(app: Flask) -> None:
     ``RATELIMIT_DEFAULT``, ``RATELIMIT_META``, ``limiter.limit`` on a blueprint) and the
     in-memory fallback. With none of them declared (the shipped configuration) the hook
     finds nothing to check, only at a price on every request; so it runs when one is.
+    Its ``after_request`` hook (rate-limit headers, ``deduct_when`` deductions) and its
+    teardown act on what a check of this request recorded, so they run after a check.
+    Where Flask-Limiter's hooks are not found as expected, they stay as they are.
     """
+    if "_check_request_limit" not in vars(limiter):  # every check, the views' too, goes through it
+        limiter._check_request_limit = _recording_check
     limiter.init_app(app)
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:
-        hooks[hooks.index(limiter._check_request_limit)] = _check_limits_beyond_views
+    _replace(app.before_request_funcs.get(None, []), limiter._check_request_limit, _check_limits_beyond_views)
+    after = app.after_request_funcs.get(None, [])
+    for hook in after:
+        if isinstance(hook, partial) and hook.func is getattr(Limiter, "_Limiter__inject_headers", None) \
+                and hook.args == (limiter,):
+            _replace(after, hook, _inject_headers_after_a_check)
+    _replace(app.teardown_request_funcs.get(None, []), getattr(limiter, "_Limiter__release_context", None),
+             _release_after_a_check)
+
+
+def _replace(hooks: list, old, new) -> None:
+    if old is not None and old in hooks:
+        hooks[hooks.index(old)] = new
+
+
+_CHECKED = "pbi_rate_limits_checked"
+
+
+def _recording_check(callable_name: str | None = None, in_middleware: bool = True) -> None:
+    g.setdefault(_CHECKED, True)
+    Limiter._check_request_limit(limiter, callable_name=callable_name, in_middleware=in_middleware)
 
 
 def _limits_beyond_views() -> bool:
@@ -65,3 +90,14 @@ def _limits_beyond_views() -> bool:
 def _check_limits_beyond_views() -> None:
     if _limits_beyond_views():
         limiter._check_request_limit()
+
+
+def _inject_headers_after_a_check(response):
+    if g.get(_CHECKED):
+        return limiter._Limiter__inject_headers(response)
+    return response
+
+
+def _release_after_a_check(_exc: BaseException | None = None) -> None:
+    if g.pop(_CHECKED, False):
+        limiter._Limiter__release_context()

@@ -32,11 +32,35 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _babel_state():
+    """Flask-Babel's per-request state (``None`` before its first use or outside a context)."""
+    try:
+        return g._flask_babel
+    except (AttributeError, RuntimeError):
+        return None
+
+
 def current_locale() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    """The code of this request's language (``kk``, ``ru``, ``en``); templates call it often."""
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None) if state is not None else None
+    if locale is None:
+        locale = get_locale()  # chooses it and remembers it in the state
+        if locale is None:
+            return current_app.config["BABEL_DEFAULT_LOCALE"]
+        state = _babel_state()
+    named = getattr(state, "pbi_locale_name", None)
+    if named is not None and named[0] is locale:
+        return named[1]
+    name = str(locale)
+    if state is not None:
+        state.pbi_locale_name = (locale, name)
+    return name
 
 
 def remember_requested_language() -> None:
+    if not request.query_string:  # most requests: no query to parse
+        return
     lang = request.args.get("lang")
     if lang not in current_app.config["LANGUAGES"]:
         return
@@ -66,19 +90,15 @@ def _translations():
     in Flask-Babel's own per-request state next to the locale and domain it was made for,
     and made again when either changes (``force_locale``, ``refresh``).
     """
-    try:
-        state = g._flask_babel
-    except (AttributeError, RuntimeError):  # nothing chosen yet, or no application context
-        state = None
+    state = _babel_state()
     if state is not None:
         cached = getattr(state, "pbi_translations", None)
         if cached is not None and cached[0] is getattr(state, "babel_locale", None) \
                 and cached[1] is getattr(state, "babel_domain", None):
             return cached[2]
     translations = get_translations()
-    try:
-        state = g._flask_babel
-    except (AttributeError, RuntimeError):
+    state = _babel_state()
+    if state is None:
         return translations
     locale, domain = getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)
     if locale is not None and domain is not None:
@@ -95,9 +115,22 @@ def _template_gettext(context, string: str, /, **variables) -> str:
     autoescaping, and always a %-format string, even without variables.
     """
     rv = _translations().ugettext(string)
-    if context.eval_ctx.autoescape:
-        rv = Markup(rv)  # noqa: S704 (a catalog message, as Jinja marks it; % escapes the variables)
-    return rv % variables
+    if not context.eval_ctx.autoescape:
+        return rv % variables
+    if not variables:  # the same message always gives the same markup: made once
+        made = _MARKUP.get(rv)
+        if made is None:
+            made = Markup(rv) % variables  # noqa: S704 (a catalog message, as Jinja marks it)
+            if len(_MARKUP) < _MARKUP_MAX:
+                _MARKUP[rv] = made
+        return made
+    return Markup(rv) % variables  # noqa: S704 (a catalog message, as Jinja marks it; % escapes the variables)
+
+
+# Translated messages without variables as markup (``Markup(message) % {}``), for every
+# language; bounded, since a template may pass a message that is not a literal.
+_MARKUP: dict[str, Markup] = {}
+_MARKUP_MAX = 20_000
 
 
 def init_app(app: Flask) -> None:

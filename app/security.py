@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -58,5 +60,29 @@ def _signed_in() -> bool:
     return bool(current_user and current_user.is_authenticated)
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, unchanged, with its signing serializer made once per key set.
+
+    Flask builds the serializer again for every request (and test-serializes an empty
+    payload while doing so); the same keys, salt and signer give the same serializer,
+    which holds no per-request state. A changed ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS``
+    makes a new one.
+    """
+
+    def __init__(self) -> None:
+        self._made: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        made = self._made
+        if made is not None and made[0] == keys:
+            return made[1]
+        serializer = super().get_signing_serializer(app)
+        self._made = (keys, serializer)
+        return serializer
+
+
 def init_app(app: Flask) -> None:
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = SessionCookies()
     app.after_request(set_security_headers)

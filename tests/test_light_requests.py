@@ -40,18 +40,32 @@ def test_a_declared_default_or_application_limit_still_applies_to_every_view(tmp
     assert client.get("/").status_code == (429 if setting == "RATELIMIT_APPLICATION" else 200)
 
 
-def test_a_views_own_limit_still_applies(tmp_path):
+def test_a_views_own_limit_still_applies_with_its_headers(tmp_path):
     app = build_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
                     PBI_VERIFY_LIMIT="2 per minute")
     client = app.test_client()
-    statuses = [client.get("/api/v1/verify/PBI-D-2026-000001?code=x").status_code for _ in range(3)]
-    assert statuses == [404, 404, 429]
+    responses = [client.get("/api/v1/verify/PBI-D-2026-000001?code=x") for _ in range(3)]
+    assert [r.status_code for r in responses] == [404, 404, 429]
+    assert [r.headers.get("X-RateLimit-Remaining") for r in responses] == ["1", "0", "0"]
+    assert int(responses[-1].headers["Retry-After"]) > 0
     assert client.get("/healthz").status_code == 200  # another view: not counted
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers
+
+
+def test_the_limiter_hooks_are_the_apps_shortcuts(tmp_path):
+    """Fails when a Flask-Limiter upgrade moves its hooks (they would stay, at full price)."""
+    from app import extensions
+
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    assert extensions._check_limits_beyond_views in app.before_request_funcs[None]
+    assert extensions._inject_headers_after_a_check in app.after_request_funcs[None]
+    assert extensions._release_after_a_check in app.teardown_request_funcs[None]
+    assert limiter._check_request_limit is extensions._recording_check
 
 
 # --- translations in templates, looked up once per request and locale -----------------------
 
-TEMPLATE = '{{ _("Home") }}|{{ gettext("Sign in") }}|{{ _("%(n)s <b>", n="<i>") }}'
+TEMPLATE = '{{ _("Home") }}|{{ gettext("Sign in") }}|{{ _("%(n)s <b>", n="<i>") }}|{{ current_locale() }}'
 
 
 def test_template_translations_follow_the_locale_force_locale_and_refresh(app):
@@ -63,16 +77,20 @@ def test_template_translations_follow_the_locale_force_locale_and_refresh(app):
         ru_home, ru_sign_in = gettext("Home"), gettext("Sign in")
         assert ru_home != "Home" and ru_sign_in != "Sign in"
         assert render_template_string(TEMPLATE).split("|")[:2] == [ru_home, ru_sign_in]
+        assert render_template_string(TEMPLATE).split("|")[3] == "ru"
         with force_locale("en"):  # e.g. a document rendered in its reader's language
             assert render_template_string(TEMPLATE).split("|")[:2] == ["Home", "Sign in"]
+            assert render_template_string(TEMPLATE).split("|")[3] == "en"
             with force_locale("kk"):
-                kk_home = render_template_string(TEMPLATE).split("|")[0]
-                assert kk_home == gettext("Home") and kk_home not in ("Home", ru_home)
+                kk_home, _, _, kk = render_template_string(TEMPLATE).split("|")
+                assert kk_home == gettext("Home") and kk_home not in ("Home", ru_home) and kk == "kk"
             assert render_template_string(TEMPLATE).split("|")[0] == "Home"
         assert render_template_string(TEMPLATE).split("|")[0] == ru_home
+        assert render_template_string(TEMPLATE).split("|")[3] == "ru"
         session["lang"] = "en"
         refresh()
         assert render_template_string(TEMPLATE).split("|")[0] == "Home"
+        assert render_template_string(TEMPLATE).split("|")[3] == "en"
 
 
 def test_template_gettext_escapes_its_variables_and_keeps_the_message_markup(app):
@@ -81,6 +99,8 @@ def test_template_gettext_escapes_its_variables_and_keeps_the_message_markup(app
     with app.test_request_context("/?lang=en"):
         # An unknown message is its own translation; variables are escaped, the message is not.
         assert render_template_string(TEMPLATE).split("|")[2] == "&lt;i&gt; <b>"
+        # Always a %-format string, also without variables (as Jinja's new-style gettext).
+        assert render_template_string('{{ _("100%% <b>") }}|{{ _("100%% <b>") }}') == "100% <b>|100% <b>"
         # Without autoescaping (e-mail text) nothing is escaped.
         plain = '{% autoescape false %}{{ _("%(n)s <b>", n="<i>") }}{% endautoescape %}'
         assert render_template_string(plain) == "<i> <b>"
@@ -94,3 +114,30 @@ def test_pages_are_translated_in_each_language(client, app):
         assert f'<html lang="{lang}">' in html
         assert translated(app, lang, "Protecting Business and Investments") in html
         assert translated(app, lang, "Register as an entrepreneur") in html
+
+
+# --- the session cookie's serializer, made once per key set --------------------------------
+
+def test_session_cookies_follow_a_changed_secret_key(app):
+    from flask import session
+
+    from app.security import SessionCookies
+
+    assert isinstance(app.session_interface, SessionCookies)
+    with app.test_request_context("/"):
+        session["lang"] = "ru"
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+        assert app.session_interface.get_signing_serializer(app) is app.session_interface.get_signing_serializer(app)
+
+    def lang_with(cookie_value):
+        client = app.test_client()
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie_value)
+        return client.get("/").get_data(as_text=True).split('<html lang="')[1][:2]
+
+    assert lang_with(cookie) == "ru"
+    old_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "another-secret-key-" + "y" * 40
+    assert lang_with(cookie) == "kk"  # signed with a key no longer accepted: an empty session
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert lang_with(cookie) == "ru"
+    assert lang_with("forged." + cookie) == "kk"
