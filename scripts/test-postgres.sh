@@ -16,6 +16,11 @@
 # `start` without RUN (`make bench`) registers nothing and gives the cluster up: it is left
 # running, as it is not known when that caller is done with it.
 #
+# A cluster started for a test run runs without fsync (and full-page writes, synchronous
+# commit) until it is stopped: a throw-away server for throw-away databases, 10–20 times
+# faster at creating and dropping them. Only for that start: the configuration files are
+# not changed, and a cluster that was already running is used as it is.
+#
 # Prints nothing on stdout when PostgreSQL is not possible here (not root, or no
 # PostgreSQL): the PostgreSQL tests then skip, or fail when CI=true. What the script did
 # is said on stderr.
@@ -37,6 +42,7 @@ command -v pg_ctlcluster >/dev/null 2>&1 || exit 0
 version=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
 [ -n "$version" ] || exit 0
 
+TEST_SETTINGS="-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
 cluster=${PBI_TEST_PG_CLUSTER:-main}  # another name gives the tests a cluster of their own
 state=/run/pbi-test-postgres/$version-$cluster
 mkdir -p "$state/runs"
@@ -84,17 +90,27 @@ if ! pg_lsclusters -h 2>/dev/null | awk -v v="$version" -v c="$cluster" '$1 == v
   pg_createcluster "$version" "$cluster" >/dev/null 2>&1 9>&- || exit 0
 fi
 if [ "$(column 4)" != "online" ]; then
-  pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 9>&- || true
+  if [ -n "$run" ]; then
+    # Started for a test run, stopped after it: without fsync (every test creates and drops
+    # a database, and each drop forces a checkpoint). For this start only: the cluster's
+    # configuration is not changed, its next ordinary start is durable again.
+    pg_ctlcluster "$version" "$cluster" start -- -o "$TEST_SETTINGS" >/dev/null 2>&1 9>&- \
+      || pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 9>&- || true
+  else
+    pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 9>&- || true
+  fi
   [ "$(column 4)" = "online" ] || exit 0
   if [ -n "$run" ]; then
     server_pid >"$state/started"
-    say "started PostgreSQL $version/$cluster; it is stopped again after the tests"
+    say "started PostgreSQL $version/$cluster for the tests ($TEST_SETTINGS); it is stopped again after them"
   else
     rm -f "$state/started"
     say "started PostgreSQL $version/$cluster; left running"
   fi
-elif [ -z "$run" ]; then
+elif [ -z "$run" ] && [ -e "$state/started" ]; then
   rm -f "$state/started"  # an unregistered caller uses it now: no run may stop it under it
+  say "PostgreSQL $version/$cluster, started for a test run ($TEST_SETTINGS), is now left running;" \
+      "restart it for a durable server"
 fi
 [ -z "$run" ] || echo "$run" >"$state/runs/$run"
 port=$(column 3)

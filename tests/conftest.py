@@ -20,6 +20,7 @@ import contextlib
 import os
 import re
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -72,6 +73,8 @@ class PostgresDatabases:
         self._session: list[str] = []  # made outside a test (module/session fixtures)
         self._test: list[str] | None = None  # made during the running test
         self._apps: list = []
+        self.made = 0  # databases created this session
+        self.seconds = 0.0  # spent creating and dropping them
 
     def url_of(self, name: str) -> str:
         return normalize_database_url(f"{self.server_url.rpartition('/')[0]}/{name}")
@@ -79,7 +82,9 @@ class PostgresDatabases:
     def _execute(self, sql: str) -> None:
         if self._admin is None or self._admin.closed:
             self._admin = psycopg.connect(self.server_url, autocommit=True)
+        started = time.perf_counter()
         self._admin.execute(sql)
+        self.seconds += time.perf_counter() - started
 
     def _build_template(self) -> str:
         """The current models' schema (tables, indexes, DDL events, triggers), built now."""
@@ -99,6 +104,7 @@ class PostgresDatabases:
         template = "template0" if empty else (self.template or self._build_template())
         name = f"pbi_test_{uuid.uuid4().hex[:12]}"
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.made += 1
         (self._session if self._test is None else self._test).append(name)
         return self.url_of(name)
 
@@ -159,7 +165,9 @@ def pytest_report_header(config) -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    terminalreporter.write_sep("-", f"database backend: {BACKEND}")
+    made = f" ({_databases.made} databases, {_databases.seconds:.0f} s creating and dropping them)" if (
+        _databases and _databases.made) else ""
+    terminalreporter.write_sep("-", f"database backend: {BACKEND}{made}")
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

@@ -49,6 +49,7 @@ def browser():
 
 @pytest.fixture
 def live_app(tmp_path):
+    # On the run's backend (PBI_TEST_BACKEND: SQLite, or a throw-away PostgreSQL database).
     # Real CSRF and rate limits, as served; cheap hashing keeps the test quick.
     return build_app(tmp_path, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True, PBI_ENV="development")
 
