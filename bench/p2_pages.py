@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import event, text
 
@@ -104,18 +105,19 @@ class Site:
         with self.app.app_context():
             case_id = db.session.scalar(text(
                 "SELECT id FROM complaints WHERE queue_rank = 0 ORDER BY id DESC LIMIT 1"))
-            # An official's surname that occurs in few complaints: what an officer looks up.
+            # An official's full name that occurs in few complaints: what an officer looks up.
             names = db.session.scalars(text(
                 "SELECT official_name FROM complaints WHERE official_name IS NOT NULL ORDER BY id DESC LIMIT 200"
             )).all()
-        surnames = [name.split()[0] for name in names if name]
-        return case_id, min(surnames, key=lambda s: (surnames.count(s), s)) if surnames else "маман"
+        names = [name for name in names if name]
+        return case_id, min(names, key=lambda n: (names.count(n), n)) if names else "маман"
 
     def pages(self) -> dict[str, str]:
         return {
             "officer queue page 1": "/staff/complaints",
             "officer queue page 50": "/staff/complaints?page=50",
-            "search": f"/staff/complaints?q={self.search_word}",
+            "search": f"/staff/complaints?q={quote(self.search_word)}",
+            "search, one common surname": f"/staff/complaints?q={quote(self.search_word.split()[0])}",
             "case page": f"/staff/complaints/{self.case_id}",
             "staff dashboard": "/staff/",
             "public registry": "/registry",

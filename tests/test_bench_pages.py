@@ -10,8 +10,8 @@ import re
 
 from bench import p2_pages
 
-PAGES = ("officer queue page 1", "officer queue page 50", "search", "case page", "staff dashboard",
-         "public registry")
+PAGES = ("officer queue page 1", "officer queue page 50", "search", "search, one common surname", "case page",
+         "staff dashboard", "public registry")
 
 
 def test_p2_prints_every_page_on_each_backend(tmp_path, monkeypatch, capsys) -> None:

@@ -66,6 +66,7 @@ class _Search:
 
     condition: object | None = None
     matches: int | None = None  # known for a word search: counted from the index alone
+    postgresql_words: list[str] | None = None  # a word search on PostgreSQL (read in one scan)
 
 
 def _conditions(filters: QueueFilter, window: clock.Window, found: _Search) -> list:
@@ -106,15 +107,15 @@ def _search(query: str) -> _Search:
     words = search.words(query)
     if not words:
         return _Search(false(), 0)
-    dialect = db.session.get_bind().dialect.name
-    matches = search.match_count(dialect, words)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _Search(postgresql_words=words)
+    matches = search.sqlite_match_count(words)
     complaint_id = Complaint.id
-    if matches > search.BROAD_MATCHES and dialect == "sqlite":
+    if matches > search.BROAD_MATCHES:
         # A broad word: "id + 0" keeps SQLite from fetching every match by id and sorting them
-        # all; it walks the order's index instead and keeps the rows that match (PostgreSQL's
-        # planner makes this choice by itself).
+        # all; it walks the order's index instead and keeps the rows that match.
         complaint_id = Complaint.id + 0
-    return _Search(search.condition(dialect, words, complaint_id), matches)
+    return _Search(search.sqlite_condition(words, complaint_id), matches)
 
 
 def queue(filters: QueueFilter, *, window: clock.Window, page: int = 1, per_page: int = 25) -> QueuePage:
@@ -122,6 +123,18 @@ def queue(filters: QueueFilter, *, window: clock.Window, page: int = 1, per_page
     found = _search(filters.query)
     conditions = _conditions(filters, window, found)
     per_status = status_counts()
+    received = filters.sort == "received"
+    if found.postgresql_words is not None:
+        page_of, page_ids = _postgresql_search_page(conditions, found.postgresql_words, received, page, per_page)
+    else:
+        page_of, page_ids = _page(conditions, filters, found, per_status, received, page, per_page)
+    return QueuePage(_rows(page_ids, window), page_of.page, page_of.pages, page_of.total, page_of.capped,
+                     per_status)
+
+
+def _page(conditions, filters: QueueFilter, found: _Search, per_status, received: bool, page: int,
+          per_page: int):
+    """The page's ids read along the order's index (and the count, capped or known)."""
     known_total = None  # exact when nothing else is filtered: the maintained counts, the index's count
     if not conditions:
         known_total = sum(per_status.values())
@@ -131,9 +144,29 @@ def queue(filters: QueueFilter, *, window: clock.Window, page: int = 1, per_page
         known_total = found.matches
     ids = select(Complaint.id).where(*conditions)
     page_of = page_window(ids, page, per_page, total=known_total)
-    received = filters.sort == "received"
     order = (Complaint.received_at.desc(), Complaint.id.desc()) if received else clock.queue_order()
-    page_ids = list(db.session.scalars(ids.order_by(*order).limit(per_page).offset(page_of.offset)))
+    return page_of, list(db.session.scalars(ids.order_by(*order).limit(per_page).offset(page_of.offset)))
+
+
+def _postgresql_search_page(conditions, words: list[str], received: bool, page: int, per_page: int):
+    """PostgreSQL: the newest matches (at most the cap + 1) in one scan of the GIN index, ordered here.
+
+    The index's bitmap scan reads the matching rows anyway; taking their order columns
+    with them avoids joining the matches back to the whole table.
+    """
+    matches = db.session.execute(
+        select(Complaint.id, Complaint.queue_rank, Complaint.effective_due, Complaint.received_at)
+        .where(*conditions, search.postgresql_match(words))
+        .order_by(Complaint.id.desc()).limit(search.MAX_MATCHES + 1)).all()
+    if received:
+        matches.sort(key=lambda m: (m.received_at, m.id), reverse=True)
+    else:
+        matches.sort(key=lambda m: (m.queue_rank, m.effective_due, m.id))
+    page_of = page_window(None, page, per_page, total=len(matches))
+    return page_of, [m.id for m in matches[page_of.offset:page_of.offset + per_page]]
+
+
+def _rows(page_ids: list[int], window: clock.Window) -> list[QueueRow]:
     officer = aliased(User)
     stmt = (
         select(Complaint.id, Complaint.number, Complaint.status, Complaint.pressure_type, Complaint.body_category,
@@ -154,7 +187,7 @@ def queue(filters: QueueFilter, *, window: clock.Window, page: int = 1, per_page
             covered=r.association_id is not None, overdue=window.overdue(r.status, r.effective_due),
             due_soon=window.due_soon(r.status, r.effective_due),
         ))
-    return QueuePage(rows, page_of.page, page_of.pages, page_of.total, page_of.capped, per_status)
+    return rows
 
 
 def status_counts() -> dict[str, int]:

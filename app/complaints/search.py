@@ -73,31 +73,25 @@ def exact_bin(query: str) -> str | None:
     return candidate if _BIN.match(candidate) else None
 
 
-def condition(dialect: str, query_words: list[str], complaint_id) -> ColumnElement[bool]:
-    """A WHERE condition: the complaint (``complaint_id``, its id column) matches every word as a prefix."""
-    if dialect == "postgresql":
-        tsquery = " & ".join(f"{word}:*" for word in query_words)
-        # The expression must be the index's own, literally, for the planner to use the index.
-        matches = select(literal_column("inner_c.id")).select_from(text("complaints AS inner_c")).where(
-            text("to_tsvector('simple'::regconfig, inner_c.search_text) "
-                 "@@ to_tsquery('simple'::regconfig, :pbi_tsquery)").bindparams(pbi_tsquery=tsquery))
-        return complaint_id.in_(matches.order_by(literal_column("inner_c.id").desc()).limit(MAX_MATCHES + 1))
+def postgresql_match(query_words: list[str]) -> ColumnElement[bool]:
+    """PostgreSQL: the complaint's text matches every word as a prefix (the GIN index's expression)."""
+    tsquery = " & ".join(f"{word}:*" for word in query_words)
+    return text("to_tsvector('simple'::regconfig, complaints.search_text) "
+                "@@ to_tsquery('simple'::regconfig, :pbi_tsquery)").bindparams(pbi_tsquery=tsquery)
+
+
+def sqlite_condition(query_words: list[str], complaint_id) -> ColumnElement[bool]:
+    """SQLite: ``complaint_id`` is among the newest matches of the FTS5 index (every word as a prefix)."""
     match = " ".join(f'"{word}"*' for word in query_words)  # words are letters and digits only
     matches = select(literal_column("rowid")).select_from(text("complaints_fts")).where(
         text("complaints_fts MATCH :pbi_match").bindparams(pbi_match=match))
     return complaint_id.in_(matches.order_by(literal_column("rowid").desc()).limit(MAX_MATCHES + 1))
 
 
-def match_count(dialect: str, query_words: list[str]) -> int:
-    """How many complaints match, counted up to ``MAX_MATCHES`` + 1 (from the index alone)."""
-    if dialect == "postgresql":
-        tsquery = " & ".join(f"{word}:*" for word in query_words)
-        inner = text("SELECT 1 FROM complaints WHERE to_tsvector('simple'::regconfig, search_text) "
-                     "@@ to_tsquery('simple'::regconfig, :pbi_tsquery) LIMIT :pbi_cap")
-        params = {"pbi_tsquery": tsquery, "pbi_cap": MAX_MATCHES + 1}
-    else:
-        inner = text("SELECT rowid FROM complaints_fts WHERE complaints_fts MATCH :pbi_match LIMIT :pbi_cap")
-        params = {"pbi_match": " ".join(f'"{word}"*' for word in query_words), "pbi_cap": MAX_MATCHES + 1}
+def sqlite_match_count(query_words: list[str]) -> int:
+    """SQLite: how many complaints match, counted up to ``MAX_MATCHES`` + 1 from the index alone."""
+    inner = text("SELECT rowid FROM complaints_fts WHERE complaints_fts MATCH :pbi_match LIMIT :pbi_cap")
+    params = {"pbi_match": " ".join(f'"{word}"*' for word in query_words), "pbi_cap": MAX_MATCHES + 1}
     return db.session.execute(select(func.count()).select_from(inner.columns().subquery()), params).scalar_one()
 
 
