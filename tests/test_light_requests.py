@@ -141,3 +141,34 @@ def test_session_cookies_follow_a_changed_secret_key(app):
     app.config["SECRET_KEY_FALLBACKS"] = [old_key]
     assert lang_with(cookie) == "ru"
     assert lang_with("forged." + cookie) == "kk"
+
+
+# --- the menu's unread count: one query per page ---------------------------------------------
+
+def test_the_menus_unread_count_is_one_query_per_page(app, client, signed_in):
+    from sqlalchemy import event
+
+    from app.accounts.services import find_by_email
+    from app.extensions import db
+    from app.notifications import services
+
+    email = signed_in(locale="en")
+    with app.app_context():
+        user_id = find_by_email(email).id
+        services.notify(user_id, "message", subject_number="PBI-C-2026-000123", link="/portal", email=False)
+        services.notify(user_id, "message", subject_number="PBI-C-2026-000124", link="/portal", email=False)
+        db.session.commit()
+        engine = db.engine
+    counts = []
+
+    def record(conn, cursor, statement, *_args):
+        if "count(notifications.id)" in statement.lower():
+            counts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/portal?lang=en").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "Notifications (2)" in page
+    assert len(counts) == 1
