@@ -160,6 +160,15 @@ def test_the_data_is_realistic(app, loaded):
         assert officials.most_common(1)[0][1] >= 3
         agreements = Counter(dict(_rows("SELECT status, count(*) FROM agreements GROUP BY status")))
         assert agreements["active"] >= 5
+        # documents registered as reserve() makes them, their PDFs still to be made
+        for kind, key, subject_type, subject_id, code, sha in _rows(
+                "SELECT kind, issue_key, subject_type, subject_id, verification_code, sha256 FROM documents"):
+            expected = {"complaint_receipt": rf"complaint:{subject_id}:talon",
+                        "decision": rf"complaint:{subject_id}:decision:\d+",
+                        "agreement": rf"agreement:{subject_id}"}[kind]
+            assert re.fullmatch(expected, key), key
+            assert subject_type == key.split(":")[0]
+            assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", code) and sha is None
         # evidence downloads work: one stored PDF
         shas = {sha for (sha,) in _rows("SELECT DISTINCT sha256 FROM evidence")}
         assert len(shas) == 1 and file_store().get(shas.pop()) == EVIDENCE_PDF

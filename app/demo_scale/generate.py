@@ -340,12 +340,15 @@ def token(rng: random.Random) -> str:
     return base64.urlsafe_b64encode(rng.getrandbits(128).to_bytes(16, "little")).rstrip(b"=").decode("ascii")
 
 
+_PAIRS = [a + b for a in _CODE_ALPHABET for b in _CODE_ALPHABET]
+_TRIPLES = [pair + c for pair in _PAIRS for c in _CODE_ALPHABET]
+
+
 def verification_code(rng: random.Random) -> str:
     """Ten characters of Crockford's base32, as app.documents.services makes them: ``XXXXX-XXXXX``."""
     bits = rng.getrandbits(50)
-    a = "".join(_CODE_ALPHABET[(bits >> shift) & 31] for shift in (0, 5, 10, 15, 20))
-    b = "".join(_CODE_ALPHABET[(bits >> shift) & 31] for shift in (25, 30, 35, 40, 45))
-    return f"{a}-{b}"
+    return (f"{_TRIPLES[bits & 0x7FFF]}{_PAIRS[(bits >> 15) & 0x3FF]}-"
+            f"{_TRIPLES[(bits >> 25) & 0x7FFF]}{_PAIRS[bits >> 40]}")
 
 
 EVIDENCE_COUNT = Weighted((0, 1, 2, 3), (35, 40, 15, 10))
@@ -359,8 +362,10 @@ PRESSURE = {category: weighted(table) for category, table in v.PRESSURE_BY_CATEG
 
 
 def format_number(series: str, year: int, value: int) -> str:
+    if series == "agreement":
+        return f"PBI-A-{year}-{value:04d}"
     prefix, digits = SERIES[series]
-    return f"{prefix}-{year}-{value:0{digits}d}"
+    return f"{prefix}-{year}-{value:06d}" if digits == 6 else f"{prefix}-{year}-{value:0{digits}d}"
 
 
 def _json_text(value: str | None) -> str:
@@ -846,7 +851,8 @@ class Generator:
         amount = None
         if pressure in ("bribe_extortion", "criminal_prosecution") and rng.random() < 0.85:
             amount = int(round(rng.lognormvariate(12.6, 1.0), -4)) or 10_000
-        values = {"date": date.fromordinal(incident).strftime("%d.%m.%Y"), "body": body.name, "who": who,
+        iso = clock.day_text(incident)
+        values = {"date": f"{iso[8:10]}.{iso[5:7]}.{iso[:4]}", "body": body.name, "who": who,
                   "amount": f"{(amount or int(round(rng.lognormvariate(12.5, 0.9), -4)) or 50_000):,}".replace(
                       ",", " "), "object": one(rng, v.OBJECTS[1 if russian else 0])}
         description, description_folds = self._description(pressure, russian, values)
