@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from babel import Locale
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -22,14 +23,25 @@ from app.extensions import babel
 SESSION_KEY = "lang"
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
-        return chosen
+        return _locale(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_user.locale)
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+_LOCALES: dict[str, Locale] = {}  # of the configured languages only
+
+
+def _locale(code: str) -> Locale:
+    """The ``Locale`` of ``code``, parsed once (Flask-Babel parses the selector's string each request)."""
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
 
 
 def _babel_state():
