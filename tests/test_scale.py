@@ -77,6 +77,13 @@ def _check_consistency() -> None:
     for row in _rows("SELECT c.number, c.body_name, c.official_name, c.official_position, c.description, "
                      "b.name, b.number, c.search_text FROM complaints c JOIN businesses b ON b.id = c.business_id"):
         assert row[7] == search.document(*row[:7]), row[0]
+    if db.engine.dialect.name == "postgresql":  # the app's next insert gets a fresh id
+        for table in TABLES:
+            if TABLES[table][0] != "id" or table == "audit_log":
+                continue
+            sequence = db.session.scalar(text(f"SELECT pg_get_serial_sequence('{table}', 'id')"))
+            last = db.session.scalar(text(f"SELECT last_value FROM {sequence}"))  # noqa: S608
+            assert last >= (db.session.scalar(text(f"SELECT max(id) FROM {table}")) or 0), table  # noqa: S608
     if db.engine.dialect.name == "sqlite":
         indexed = db.session.scalar(text("SELECT count(*) FROM complaints_fts WHERE complaints_fts MATCH 'pbi'"))
         assert indexed == db.session.scalar(text("SELECT count(*) FROM complaints"))
