@@ -240,19 +240,19 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
     try:
         start = loader.read_start()
         loader.defer_indexes(complaints)
-        summary = None
+        summary, first = None, True
         for batch, count in _batches(settings, start, calendar):
             if isinstance(batch, Summary):
                 summary = batch
                 break
             for table in TABLES:
                 loader.insert(table, batch[table])
-            if count:
-                show.add(count)
-            else:
-                show.note(f"{len(batch['users']):,} people, {len(batch['businesses']):,} businesses, "
-                          f"{len(batch['associations']):,} associations written")
-        for step, run in (("search index, indexes, counts, counters, audit head", lambda: loader.finish(summary)),
+            if first:
+                show.note(f"{len(batch['users']):,} entrepreneurs and {len(batch['businesses']):,} businesses "
+                          f"written; the {associations:,} associations come with the complaints")
+                first = False
+            show.add(count)
+        for step, run in (("counts, counters, audit head", lambda: loader.finish(summary)),
                           ("commit", loader.commit), ("statistics", loader.optimize)):
             began_step = time.monotonic()
             run()

@@ -613,19 +613,25 @@ class Generator:
         self.officer_weights = list(itertools.accumulate(0.5 + rng.random() for _ in s.officers))
 
         self.covers: dict[int, list[Cover]] = {}
-        self.associations(owners, out)
+        self.plan_associations(owners)
         self.summary.rows.update({table: len(rows) for table, rows in out.items()})
         return out
 
-    def associations(self, owners, out: dict[str, list]) -> None:
+    def plan_associations(self, owners) -> None:
+        """Each association's agreement, planned: ids, times, status, number, and what it covers.
+
+        Only this is done up front (it orders and numbers the agreements, and the complaints
+        need to know which are in force); the rows are made by :meth:`association_rows`, a
+        slice with every batch of complaints.
+        """
         rng, s, clock = self.rng, self.s, self.clock
         count = s.associations
         shared = min(count // 3, len(owners) // 8)  # business owners who also represent an association
-        reps = [(owner[0], owner[1]) for owner in rng.sample(owners, shared)]
-        reps += [(made[0], made[1]) for made in self.people(count - shared, out["users"])]
+        reps: list[tuple[int, str] | None] = [(owner[0], owner[1]) for owner in rng.sample(owners, shared)]
+        reps += [None] * (count - shared)  # a new entrepreneur, made with the rows
         rng.shuffle(reps)
         plans = []
-        for rep_id, rep_email in reps:
+        for index, rep in enumerate(reps):
             roll = rng.random()
             if roll < 0.04:  # still being signed
                 created = self.past_us(self.as_of_us - 60 * DAY_US, self.as_of_us - HOUR_US)
@@ -636,46 +642,18 @@ class Generator:
             else:
                 created = self.past_us(self.start_us, self.as_of_us - (s.term_months + 1) * 31 * DAY_US)
                 status = "active"  # expires below
-            plans.append((created, rep_id, rep_email, status))
+            plans.append((created, index, rep, status))
         plans.sort()
-        agreements = []
-        for created, rep_id, rep_email, status in plans:
-            association_id = self.new_id("associations")
-            sectors = rng.sample(list(v.SECTOR_WEIGHTS), one(rng, (1, 1, 1, 2, 2, 3)))
-            word = one(rng, v.NAME_WORDS)
-            district = one(rng, list(v.DISTRICTS))
-            regional = rng.random() < 0.4
-            where_kk = v.REGION_KK if regional else v.DISTRICTS[district][0] + "ның"
-            where_ru = v.REGION_RU if regional else v.DISTRICTS[district][1]
-            name_kk = f"«{word}» {where_kk} {v.SECTOR_KK[sectors[0]]} қауымдастығы"
-            name_ru = f"Ассоциация {v.SECTOR_RU[sectors[0]]} «{word}» {where_ru}"
-            head = v.person(rng)[0]
-            created_at = created - int((1 + rng.random() * 20) * DAY_US)
-            out["associations"].append((
-                association_id, valid_bin(rng, self.taken), name_kk, name_ru, int(5 + rng.paretovariate(1.2) * 20),
-                ",".join(sectors), head, one(rng, v.HEAD_POSITIONS), self.text(created_at), rep_id))
-            out["association_representatives"].append((association_id, rep_id))
-            officer = pick(rng, s.officers, self.officer_weights)
-            proof_id = self.new_id("authority_proofs")
-            uploaded = created_at + int(rng.random() * DAY_US)
+        items, countersigned = [], []
+        for created, _index, rep, status in plans:
+            registered = created - int((1 + rng.random() * 20) * DAY_US)
+            uploaded = registered + int(rng.random() * DAY_US)
             reviewed = uploaded + int((2 + rng.random() * 70) * HOUR_US)
-            out["authority_proofs"].append((
-                proof_id, association_id, rep_id, self.text(uploaded), s.pdf_sha256, "pdf",
-                one(rng, ("доверенность.pdf", "бұйрық.pdf", "приказ-о-назначении.pdf")), "accepted", officer.id,
-                self.text(reviewed), None))
-            audit = [(reviewed, 0, officer.id, officer.email, "agreement.authority_decision", "association",
-                      str(association_id),
-                      f'{{"decision":"accepted","proof":{proof_id},"reason":null}}')]
-            agreements.append((association_id, rep_id, rep_email, status, max(created, reviewed + HOUR_US), audit))
-
-        # countersigning order decides the numbers
-        rows, countersigned = [], []
-        for association_id, rep_id, rep_email, status, created, audit in agreements:
-            agreement_id = self.new_id("agreements")
-            item = {"id": agreement_id, "association": association_id, "rep": (rep_id, rep_email),
-                    "created": created, "audit": audit, "events": [], "status": "draft"}
+            item = {"association": self.new_id("associations"), "id": self.new_id("agreements"), "rep": rep,
+                    "registered": registered, "uploaded": uploaded, "reviewed": reviewed,
+                    "created": max(created, reviewed + HOUR_US), "status": "draft"}
             if status != "draft":
-                item["signed"] = created + int((0.2 + rng.random() * 5) * DAY_US)
+                item["signed"] = item["created"] + int((0.2 + rng.random() * 5) * DAY_US)
                 item["status"] = "signed_by_association"
                 if status == "active" and item["signed"] < self.as_of_us:
                     day = clock.registration_index(clock.local_ordinal(item["signed"]) + 1) + between(rng, 0, 8)
@@ -683,7 +661,8 @@ class Generator:
                     if at < self.as_of_us:
                         item["countersigned"] = at
                         countersigned.append(item)
-            rows.append(item)
+            items.append(item)
+        # countersigning order decides the numbers
         countersigned.sort(key=lambda item: item["countersigned"])
         for item in countersigned:
             at = item["countersigned"]
@@ -705,17 +684,49 @@ class Generator:
                 if expired <= self.as_of_us:
                     item.update(status="expired", ended=expired)
                     end_us = expired
-            item["end"] = end_us
-        supervisors = s.supervisors
-        for item in rows:
-            out["agreements"].append(self._agreement_rows(item, one(rng, supervisors), out))
-            if "countersigned" in item:
-                end = item["end"] if item["end"] is not None else 1 << 62
+            if item["rep"] is not None:
                 self.covers.setdefault(item["rep"][0], []).append(
-                    Cover(item["association"], item["countersigned"], end))
+                    Cover(item["association"], at, end_us if end_us is not None else 1 << 62))
+        self.association_plan = items
+        self.associations_made = 0
+
+    def association_rows(self, count: int, out: dict[str, list]) -> None:
+        """The rows of the next ``count`` planned associations (and their agreements) into ``out``."""
+        rng, s = self.rng, self.s
+        items = self.association_plan[self.associations_made:self.associations_made + count]
+        self.associations_made += len(items)
+        for item in items:
+            if item["rep"] is None:
+                made = self.people(1, out["users"])[0]
+                item["rep"] = (made[0], made[1])
+            rep_id = item["rep"][0]
+            association_id = item["association"]
+            sectors = rng.sample(list(v.SECTOR_WEIGHTS), one(rng, (1, 1, 1, 2, 2, 3)))
+            word = one(rng, v.NAME_WORDS)
+            district = one(rng, list(v.DISTRICTS))
+            regional = rng.random() < 0.4
+            where_kk = v.REGION_KK if regional else v.DISTRICTS[district][0] + "ның"
+            where_ru = v.REGION_RU if regional else v.DISTRICTS[district][1]
+            name_kk = f"«{word}» {where_kk} {v.SECTOR_KK[sectors[0]]} қауымдастығы"
+            name_ru = f"Ассоциация {v.SECTOR_RU[sectors[0]]} «{word}» {where_ru}"
+            out["associations"].append((
+                association_id, valid_bin(rng, self.taken), name_kk, name_ru, int(5 + rng.paretovariate(1.2) * 20),
+                ",".join(sectors), v.person(rng)[0], one(rng, v.HEAD_POSITIONS), self.text(item["registered"]),
+                rep_id))
+            out["association_representatives"].append((association_id, rep_id))
+            officer = pick(rng, s.officers, self.officer_weights)
+            proof_id = self.new_id("authority_proofs")
+            out["authority_proofs"].append((
+                proof_id, association_id, rep_id, self.text(item["uploaded"]), s.pdf_sha256, "pdf",
+                one(rng, ("доверенность.pdf", "бұйрық.pdf", "приказ-о-назначении.pdf")), "accepted", officer.id,
+                self.text(item["reviewed"]), None))
+            item["audit"] = [(item["reviewed"], 0, officer.id, officer.email, "agreement.authority_decision",
+                              "association", str(association_id),
+                              f'{{"decision":"accepted","proof":{proof_id},"reason":null}}')]
+            out["agreements"].append(self._agreement_rows(item, one(rng, s.supervisors), out))
             self.summary.agreement_statuses[item["status"]] += 1
-        # the world's audit rows, in time order
-        entries = sorted(entry for item in rows for entry in item["audit"])
+        # their audit rows, in time order
+        entries = sorted(entry for item in items for entry in item.pop("audit"))
         for at, _order, actor_id, label, action, subject_type, subject_id, details in entries:
             out["audit_log"].append(self.chain.row(self.stamp(at), actor_id, label, action, subject_type,
                                                    subject_id, details))
@@ -810,12 +821,17 @@ class Generator:
                 yield received_us, ordinal
 
     def complaints(self) -> Iterator[dict[str, list]]:
+        """Batches of complaints, each with a slice of the associations."""
         times = self.received_times()
+        batches = -(-self.s.complaints // COMPLAINTS_PER_BATCH)
+        per_batch = -(-self.s.associations // max(batches, 1))
         while True:
             chunk = list(itertools.islice(times, COMPLAINTS_PER_BATCH))
-            if not chunk:
+            rest = len(self.association_plan) - self.associations_made
+            if not chunk and not rest:
                 return
             out: dict[str, list] = {table: [] for table in TABLES}
+            self.association_rows(per_batch if chunk else rest, out)
             for received_us, ordinal in chunk:
                 self.complaint(received_us, ordinal, out)
             self.summary.rows.update({table: len(rows) for table, rows in out.items()})
