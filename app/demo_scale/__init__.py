@@ -297,6 +297,7 @@ def scale_command(complaints: int, associations: int, seed: int, as_of: str | No
     added = ", ".join(f"{count:,} {table}" for table, count in report.added.items() if count)
     click.echo(f"Added {added} in {report.seconds:.1f} s.")
     statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(report.summary.statuses.items()))
-    click.echo(f"Complaints by status: {statuses}.")
+    if statuses:
+        click.echo(f"Complaints by status: {statuses}.")
     click.echo(f"Generated accounts (officer01..{OFFICERS:02d}@{DOMAIN}, supervisor1..{SUPERVISORS}@{DOMAIN}, "
                f"entrepreneurs …@{DOMAIN}) share the demo password {DEMO_PASSWORD}.")
