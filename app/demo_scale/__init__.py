@@ -28,6 +28,7 @@ import contextlib
 import gc
 import multiprocessing
 import random
+import resource
 import sys
 import time
 import traceback
@@ -149,6 +150,13 @@ class Report:
     summary: Summary
     seconds: float
     added: dict[str, int]
+    cpu_writing: float = 0.0  # CPU seconds of this process (and all of it when generating in-process)
+    cpu_generating: float = 0.0  # CPU seconds of the generating process
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Progress:
@@ -219,6 +227,7 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
           full_audit: bool = False, progress: bool = False) -> Report:
     """Add the synthetic data; returns what was added. Needs an application context."""
     began = time.monotonic()
+    cpu_self, cpu_children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
     as_of = (as_of or utcnow()).replace(microsecond=0)
     show = Progress(complaints, progress)
     password_hash = accounts.hasher().hash(DEMO_PASSWORD)
@@ -266,7 +275,8 @@ def scale(*, complaints: int, associations: int, seed: int, as_of: datetime | No
             gc.enable()
     added = {table: summary.rows.get(table, 0) for table in TABLES}
     added["users"] += staff_created
-    return Report(summary, time.monotonic() - began, added)
+    return Report(summary, time.monotonic() - began, added, _cpu(resource.RUSAGE_SELF) - cpu_self,
+                  _cpu(resource.RUSAGE_CHILDREN) - cpu_children)
 
 
 def _as_of(value: str | None) -> datetime | None:
@@ -295,7 +305,8 @@ def scale_command(complaints: int, associations: int, seed: int, as_of: str | No
     report = scale(complaints=complaints, associations=associations, seed=seed, as_of=_as_of(as_of),
                    full_audit=audit == "full", progress=True)
     added = ", ".join(f"{count:,} {table}" for table, count in report.added.items() if count)
-    click.echo(f"Added {added} in {report.seconds:.1f} s.")
+    click.echo(f"Added {added} in {report.seconds:.1f} s (CPU: writing {report.cpu_writing:.0f} s, "
+               f"generating {report.cpu_generating:.0f} s).")
     statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(report.summary.statuses.items()))
     if statuses:
         click.echo(f"Complaints by status: {statuses}.")
