@@ -165,8 +165,10 @@ def pytest_report_header(config) -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    made = f" ({_databases.made} databases, {_databases.seconds:.0f} s creating and dropping them)" if (
-        _databases and _databases.made) else ""
+    made = ""
+    if _databases and _databases.made:
+        plural = "" if _databases.made == 1 else "s"
+        made = f" ({_databases.made} database{plural}, {_databases.seconds:.0f} s creating and dropping them)"
     terminalreporter.write_sep("-", f"database backend: {BACKEND}{made}")
 
 
