@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test bench lint translations extract-messages clean
+.PHONY: run test proof bench lint translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ translations: $(VENV)/.runtime
 
 run: $(VENV)/.runtime translations
 	sh scripts/system-deps.sh run
-	$(BIN)/flask --app wsgi init
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+	umask 077; PBI_SERVE_HOST=$(HOST) PBI_SERVE_PORT=$(PORT) $(BIN)/flask --app wsgi init
+	umask 077; PBI_SERVE_HOST=$(HOST) PBI_SERVE_PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -56,6 +56,16 @@ test: $(VENV)/.dev translations lint
 	done; \
 	if [ -n "$$failed" ]; then echo "=== make test: $${summary}FAILED on:$$failed ==="; exit 1; fi; \
 	echo "=== make test: $${summary}all passed ==="
+
+# The proofs (tests marked `proof`) at their larger sizes, on SQLite and then on PostgreSQL;
+# each prints its line in the summary. PBI_PROOF_FILINGS: the concurrency proof's filings;
+# PBI_PROOF_SCALE multiplies the hostile-input proof's requests.
+proof: $(VENV)/.dev translations
+	sh scripts/system-deps.sh test
+	export PBI_PROOF_FILINGS=$${PBI_PROOF_FILINGS:-3000} PBI_PROOF_SCALE=$${PBI_PROOF_SCALE:-5}; \
+	$(BIN)/python -m pytest -m proof $(PYTEST_ARGS) && \
+	url="$${PBI_TEST_POSTGRES_URL:-$$(sh scripts/test-postgres.sh)}" && { [ -z "$$url" ] || \
+	  PBI_TEST_POSTGRES_URL="$$url" PBI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -m proof $(PYTEST_ARGS); }
 
 # Benchmarks (bench/): each figure on one line; record full runs in BENCHMARKS.md.
 bench: $(VENV)/.dev translations

@@ -9,9 +9,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, database, errors, i18n, security, templating, transactions  # noqa: F401 (database: engine events)
+from app import cli, database, errors, hygiene, i18n, inputs, security, templating, transactions  # noqa: F401 (database: engine events)
 from app import config as config_module
 from app.accounts import guards, login
+from app.accounts.recovery_views import bp as recovery_bp
+from app.accounts.two_factor_views import bp as two_factor_bp
 from app.accounts.views import bp as accounts_bp
 from app.agreements import setup as agreements_setup
 from app.agreements.staff_views import bp as agreement_review_bp
@@ -27,6 +29,12 @@ from app.extensions import csrf, db, init_limiter, migrate
 from app.notifications import init_app as init_notifications
 from app.notifications.views import bp as notifications_bp
 from app.public.views import bp as public_bp
+from app.reporting import setup as reporting_setup
+from app.reporting.export_views import bp as exports_bp
+from app.reporting.monthly_views import bp as monthly_report_bp
+from app.reporting.patterns_views import bp as patterns_bp
+from app.reporting.public_views import bp as public_statistics_bp
+from app.reporting.statistics_views import bp as statistics_bp
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,11 +62,12 @@ def create_app(test_config: dict[str, Any] | None = None, *, setup_mode: bool = 
     if setup_mode and not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.urandom(32).hex()  # never served: init only
     config_module.finalize(app.config, app.instance_path, setup_mode=setup_mode)
-    os.makedirs(app.instance_path, exist_ok=True)
+    hygiene.private_instance(app.instance_path)  # umask 077, instance/ 0700
 
     _init_extensions(app)
     agreements_setup.init_app(app, Path(app.config.get("PBI_AGREEMENTS_DIR") or Path(PROJECT_ROOT) / "agreements"))
     complaints_setup.init_app(app)
+    reporting_setup.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     proxies = int(app.config.get("PBI_PROXY_COUNT") or 0)
@@ -68,12 +77,15 @@ def create_app(test_config: dict[str, Any] | None = None, *, setup_mode: bool = 
 
 
 def _init_extensions(app: Flask) -> None:
+    inputs.init_app(app)  # the bounded <int:> converter, before any route is added
+    hygiene.init_app(app)  # escaped log lines, X-Request-Id
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
     login.init_app(app)
     # Language first: the hooks below may answer with an error page (CSRF, 429, 403).
     i18n.init_app(app)
     complaints_web.init_app(app)  # per-view body limits, before CSRF reads the form
+    inputs.init_hooks(app)  # NUL refused: in the chosen language, within the view's body limit
     csrf.init_app(app)
     init_limiter(app)  # Flask-Limiter, its per-request hook only where a limit could apply
     guards.init_app(app)
@@ -86,7 +98,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
+    app.register_blueprint(public_statistics_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(two_factor_bp)
+    app.register_blueprint(recovery_bp)
     app.register_blueprint(businesses_bp)
     app.register_blueprint(agreements_bp)
     app.register_blueprint(agreement_review_bp)
@@ -95,3 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(patterns_bp)
+    app.register_blueprint(statistics_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(monthly_report_bp)

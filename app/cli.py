@@ -10,17 +10,20 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from app import demo, transactions
+from app import demo, hygiene, transactions
 from app.accounts import services as accounts
+from app.accounts import two_factor
 from app.accounts.models import STAFF_ROLES, Role
 from app.agreements import cli as agreements_cli
 from app.audit.cli import audit_group
+from app.backup.cli import COMMANDS as backup_commands
 from app.complaints.cli import deadlines_group
 from app.config import ConfigError, apply_environment
 from app.demo_scale import scale_command
 from app.documents import cli as documents_cli
 from app.documents.runtime import keystore
 from app.notifications.cli import outbox_group
+from app.reporting.cli import report_group
 
 CONFIG_TEMPLATE = '''\
 # Written by `flask --app wsgi init` on first run. Keep this file private.
@@ -64,6 +67,7 @@ def print_logins(logins: list[demo.DemoLogin]) -> None:
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for login in logins:
         click.echo(f"  {login.role:<13} {login.email}")
+    click.echo(f"Staff two-factor secret (TOTP, development demo only): {demo.DEMO_TOTP_SECRET}")
 
 
 @click.command("init")
@@ -89,6 +93,9 @@ def init_command(production: bool) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo("Created the department's root CA and signing certificate in instance/keys/."
                if created else "Department keys exist; kept.")
+    restricted = hygiene.restrict_instance(app.instance_path)
+    if restricted:
+        click.echo(f"Made {restricted} files and folders in instance/ private (0600/0700).")
     if production:
         return
     if demo.exists():
@@ -149,6 +156,18 @@ def users_list() -> None:
         click.echo(f"{user.id:>5}  {user.role:<13} {state:<12} {user.email}")
 
 
+@users_group.command("reset-2fa")
+@click.option("--email", required=True)
+def users_reset_two_factor(email: str) -> None:
+    """Remove an account's two-factor sign-in (it enrols again at the next sign-in); audited."""
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    two_factor.reset(user, actor=None, actor_label=f"command line ({os.environ.get('USER', 'unknown')})")
+    transactions.commit()
+    click.echo(f"Two-factor sign-in of {user.email} has been reset; their sessions have ended.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
@@ -160,3 +179,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(deadlines_group)
+    app.cli.add_command(report_group)
+    for group in backup_commands:  # backup, retention, storage
+        app.cli.add_command(group)

@@ -65,13 +65,22 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     PBI_LOGIN_LIMIT_PER_IP = "30 per 5 minutes"
-    PBI_LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    PBI_LOGIN_LIMIT_PER_ACCOUNT = "20 per 15 minutes"  # all addresses together (app.accounts.throttle)
     PBI_REGISTER_LIMIT_PER_IP = "10 per hour"
+    # Staff second factor: wrong codes per account and per address; step-up freshness.
+    PBI_TWO_FACTOR_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    PBI_TWO_FACTOR_LIMIT_PER_IP = "30 per 5 minutes"
+    PBI_STEP_UP_MINUTES = 5
 
     # Documents: the passphrase that opens the department's private keys (instance/keys/)
     # and the public address printed in QR codes and verification links.
     PBI_KEY_PASSPHRASE: str | None = None
-    PBI_PUBLIC_URL = "http://127.0.0.1:8000"
+    # Empty: in development, the address `make run` serves (PBI_SERVE_HOST:PBI_SERVE_PORT, which
+    # the Makefile sets from HOST and PORT); in production, http://127.0.0.1:8000 — a deployment
+    # sets its public https:// address.
+    PBI_PUBLIC_URL = ""
+    PBI_SERVE_HOST = "127.0.0.1"
+    PBI_SERVE_PORT = 8000
     # Reverse proxies in front whose X-Forwarded-For/-Proto headers are trusted (0: none).
     # Without it behind a proxy every client has the proxy's address (rate limits!).
     PBI_PROXY_COUNT = 0
@@ -84,6 +93,19 @@ class DefaultConfig:
     PBI_EVIDENCE_MAX_TOTAL_BYTES = 100 * 1024 * 1024
     PBI_APPEAL_WINDOW_DAYS = 30
     PBI_DUE_SOON_WORKING_DAYS = 3
+    # How long a process keeps the public statistics before computing them again (at most a day).
+    PBI_PUBLIC_STATISTICS_MAX_AGE_SECONDS = 3600
+
+    # The department's contacts (app.department): address and hours per language, phone, e-mail.
+    PBI_DEPARTMENT_ADDRESS_KK = "Түркістан облысы, Түркістан қаласы"
+    PBI_DEPARTMENT_ADDRESS_RU = "Туркестанская область, город Туркестан"
+    PBI_DEPARTMENT_ADDRESS_EN = "Turkistan, Turkistan region"
+    PBI_DEPARTMENT_HOURS_KK = "Дүйсенбі–жұма, 09:00–18:30, үзіліс 13:00–14:30"
+    PBI_DEPARTMENT_HOURS_RU = "Понедельник–пятница, 09:00–18:30, перерыв 13:00–14:30"
+    PBI_DEPARTMENT_HOURS_EN = "Monday to Friday, 09:00–18:30, break 13:00–14:30"
+    PBI_DEPARTMENT_PHONE = ""
+    PBI_DEPARTMENT_EMAIL = ""
+    PBI_DEPARTMENT_HOTLINE = "1424"
 
     # argon2id cost (argon2-cffi defaults follow RFC 9106's second recommendation).
     PBI_ARGON2_TIME_COST = 3
@@ -106,6 +128,8 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PBI_ARGON2_MEMORY_COST": int,
     "PBI_KEY_PASSPHRASE": str,
     "PBI_PUBLIC_URL": str,
+    "PBI_SERVE_HOST": str,
+    "PBI_SERVE_PORT": int,
     "PBI_VERIFY_LIMIT": str,
     "PBI_SMTP_HOST": str,
     "PBI_SMTP_PORT": int,
@@ -114,6 +138,9 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PBI_SMTP_STARTTLS": _as_bool,
     "PBI_MAIL_FROM": str,
     "PBI_PROXY_COUNT": int,
+    "PBI_PUBLIC_STATISTICS_MAX_AGE_SECONDS": int,
+    **{key: str for key in (f"PBI_DEPARTMENT_{part}" for part in (
+        "ADDRESS_KK", "ADDRESS_RU", "ADDRESS_EN", "HOURS_KK", "HOURS_RU", "HOURS_EN", "PHONE", "EMAIL", "HOTLINE"))},
 }
 
 
@@ -158,6 +185,24 @@ def check_key_passphrase(config: dict[str, Any]) -> None:
         )
 
 
+PRODUCTION_FALLBACK_URL = "http://127.0.0.1:8000"
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 -- recognised, never bound
+
+
+def served_url(host: str | None, port: int | str | None) -> str:
+    """The http:// address a development server bound to ``host:port`` is reached at.
+
+    A wildcard bind (0.0.0.0, ::) is reached on this machine as 127.0.0.1; an IPv6
+    literal gets its brackets.
+    """
+    host = (host or "").strip()
+    if host in _WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{int(port or 8000)}"
+
+
 def finalize(config: dict[str, Any], instance_path: str, *, setup_mode: bool = False) -> None:
     """Derive the settings that depend on others; validate."""
     if not config.get("SQLALCHEMY_DATABASE_URI"):
@@ -175,6 +220,9 @@ def finalize(config: dict[str, Any], instance_path: str, *, setup_mode: bool = F
     if config["PBI_ENV"] == "development":
         # Local HTTP development only: a Secure cookie would not come back over http://.
         config["SESSION_COOKIE_SECURE"] = False
+    if not config.get("PBI_PUBLIC_URL"):
+        config["PBI_PUBLIC_URL"] = (served_url(config.get("PBI_SERVE_HOST"), config.get("PBI_SERVE_PORT"))
+                                    if config["PBI_ENV"] == "development" else PRODUCTION_FALLBACK_URL)
     # Debug is never on, whatever a config file says; the interactive debugger
     # would be a remote shell.
     config["DEBUG"] = False

@@ -15,23 +15,30 @@ from sqlalchemy import delete, select, update
 
 from app import transactions
 from app.accounts import services as accounts
+from app.accounts import two_factor
 from app.accounts.models import Role, User, UserSession
+from app.accounts.two_factor_models import RecoveryCode, SecondFactor
 from app.agreements import rendering
 from app.agreements import services as agreements
 from app.agreements.models import Agreement, AgreementEvent, AuthorityProof
 from app.businesses import services as businesses
 from app.businesses.identifiers import compute_check_digit
 from app.businesses.models import Association, Business, BusinessKind
-from app.complaints import casework
+from app.complaints import case_actions
 from app.complaints import services as complaints
 from app.complaints.models import CaseMessage, Complaint, ComplaintEvent, Evidence
 from app.documents.models import Document
 from app.extensions import db
 from app.notifications.models import Notification, OutboxMessage
+from app.reporting import monthly_report
 from app.timeutil import local_today, utcnow
 
 DEMO_DOMAIN = "demo.pbi.kz"
 DEMO_PASSWORD = "Turkistan-Demo-2026"  # noqa: S105 (public demo password, printed)
+# The TOTP secret of every demo staff account (and of the `demo scale` staff): public,
+# printed in the README and by `flask demo`, for trying the demo with an authenticator
+# app. Development demo only: a real account enrols with its own random secret.
+DEMO_TOTP_SECRET = "PBIDEMOTURKISTANSTAFFSIGNINTOTP2"  # noqa: S105
 
 
 def with_check_digit(first11: str) -> str:
@@ -49,11 +56,18 @@ class DemoLogin:
 
 
 STAFF = [
-    ("admin", Role.ADMIN, "Әкімшi Админов"),
+    ("admin", Role.ADMIN, "Әкімші Админов"),
     ("supervisor", Role.SUPERVISOR, "Серік Байжанов"),
     ("officer1", Role.OFFICER, "Айгүл Нұрланова"),
     ("officer2", Role.OFFICER, "Ержан Сейітов"),
 ]
+# The job titles printed on the documents staff sign (Kazakh / Russian).
+STAFF_POSITIONS = {
+    "admin": "Бас маман / Главный специалист",
+    "supervisor": "Басқарма басшысы / Руководитель управления",
+    "officer1": "Бас сарапшы / Главный эксперт",
+    "officer2": "Жетекші маман / Ведущий специалист",
+}
 ENTREPRENEURS = [
     ("aigerim", "Айгерім Төлегенова", "+77011234567", "ru"),
     ("bakhyt", "Бақыт Омаров", "+77021234567", "kk"),
@@ -122,7 +136,8 @@ def remove() -> None:
     db.session.execute(delete(Business).where(Business.number.in_(numbers)))
     db.session.execute(delete(Association).where(Association.bin.in_(numbers)))
     demo_ids = select(User.id).where(User.email.like(f"%@{DEMO_DOMAIN}"))
-    db.session.execute(delete(UserSession).where(UserSession.user_id.in_(demo_ids)))
+    for model in (UserSession, RecoveryCode, SecondFactor):
+        db.session.execute(delete(model).where(model.user_id.in_(demo_ids)))
     db.session.execute(delete(User).where(User.email.like(f"%@{DEMO_DOMAIN}")))
     db.session.flush()
 
@@ -142,14 +157,16 @@ def create() -> list[DemoLogin]:
     signed PDF is issued like any other.
     """
     for key, role, name in STAFF:
-        accounts.create_staff(
-            email=f"{key}@{DEMO_DOMAIN}", role=role, full_name=name, password=DEMO_PASSWORD
+        staff, _ = accounts.create_staff(
+            email=f"{key}@{DEMO_DOMAIN}", role=role, full_name=name, password=DEMO_PASSWORD,
+            position=STAFF_POSITIONS.get(key),
         )
+        two_factor.enrol_with_secret(staff, DEMO_TOTP_SECRET)
     owners = {}
     for key, name, phone, locale in ENTREPRENEURS:
         owners[key] = accounts.register_entrepreneur(
             email=f"{key}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, full_name=name, phone=phone,
-            iin=None, locale=locale,
+            iin=None, locale=locale, email_verified=True,
         )
     for owner, kind, number, name, address, district, sector in demo_businesses():
         businesses.register_business(
@@ -164,7 +181,18 @@ def create() -> list[DemoLogin]:
     transactions.commit()
     _create_agreements()
     _create_complaints()
+    _spread_histories()
+    _issue_monthly_report()
     return logins()
+
+
+def _issue_monthly_report() -> None:
+    """Last month's signed report, over the demo's complaints (a fresh one each time the demo is made)."""
+    first = (local_today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    admin = _user("admin")
+    monthly_report.issue(first, actor_id=admin.id, actor_label=admin.email,
+                         reissue=monthly_report.current(first) is not None)
+    transactions.commit()  # the PDF is made after the commit, like every document
 
 
 # A minimal one-page PDF standing in for a scanned power of attorney.
@@ -214,7 +242,7 @@ SANITARY = "Түркістан облысының санитариялық-эп�
 
 def _file(owner_key: str, business_number: str, *, days_ago: int = 0, pressure: str = "unscheduled_inspection",
           body: str = "sanitary", body_name: str = SANITARY, association_bin: str | None = None,
-          evidence: bool = True) -> Complaint:
+          evidence: bool = True, official_name: str | None = None) -> Complaint:
     owner = _user(owner_key)
     association_id = None
     if association_bin:
@@ -222,7 +250,7 @@ def _file(owner_key: str, business_number: str, *, days_ago: int = 0, pressure: 
     filing = complaints.Filing(
         business_id=_business(business_number).id, association_id=association_id,
         association_may_follow=association_id is not None, pressure_type=pressure, body_category=body,
-        body_name=body_name, official_name=None, official_position="Бас маман",
+        body_name=body_name, official_name=official_name, official_position="Бас маман",
         incident_date=local_today() - timedelta(days=days_ago + 3), incident_district="turkistan",
         description=("Жоспардан тыс тексеру кезінде лауазымды тұлға айыппұл салмау үшін ақша талап етті. "
                      "Во время внеплановой проверки должностное лицо потребовало деньги за неналожение штрафа."),
@@ -234,6 +262,30 @@ def _file(owner_key: str, business_number: str, *, days_ago: int = 0, pressure: 
     complaint_id = complaint.id
     transactions.commit()  # the talon is issued after the commit
     return db.session.get(Complaint, complaint_id)
+
+
+def _spread_histories() -> None:
+    """Give each demo case a believable timeline: the filing at the time of receipt, then each
+    later step and message in order, a few hours apart, never before the receipt.
+
+    The cases are built in a moment but received days ago; without this every step would
+    show today's time under a receipt of last week. The decision and what follows it keep
+    their real times, which the issued letters and the appeal period are counted from.
+    """
+    now = utcnow()
+    for complaint in db.session.scalars(select(Complaint)).all():
+        received = complaint.received_at
+        events = db.session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id))
+        messages = db.session.scalars(select(CaseMessage).where(CaseMessage.complaint_id == complaint.id))
+        entries = sorted([*events, *messages], key=lambda entry: entry.at)
+        decided = [index for index, entry in enumerate(entries)
+                   if isinstance(entry, ComplaintEvent) and entry.document_id is not None]
+        before = entries[:decided[0]] if decided else entries
+        until = entries[decided[0]].at if decided else now
+        step = min(timedelta(hours=5), (until - received) / (len(before) + 1))
+        for position, entry in enumerate(before):
+            entry.at = received + step * position
+    transactions.commit()
 
 
 def _decide(letter_id: int) -> None:
@@ -251,61 +303,83 @@ def _create_complaints() -> None:
 
     assigned = _file("bakhyt", build_bin, days_ago=1, pressure="raider_takeover", body="land_relations",
                      body_name="Сайрам ауданының жер қатынастары бөлімі")
-    casework.take(officer1, assigned)
+    case_actions.take(officer1, assigned)
     transactions.commit()
 
     covered = _file("aigerim", farm_bin, days_ago=2, pressure="bribe_extortion", association_bin=farmers)
-    casework.take(officer1, covered)
-    casework.start_review(officer1, covered)
+    case_actions.take(officer1, covered)
+    case_actions.start_review(officer1, covered)
     complaints.post_message(officer1, covered, "Тексеру актісінің көшірмесі бар ма? / Есть ли копия акта?",
                             [], internal=True, staff=True)
     transactions.commit()
 
     asked = _file("aigerim", ip_number, days_ago=3, pressure="seizure", body="state_revenue",
-                  body_name="Кентау қаласы бойынша мемлекеттік кірістер басқармасы")
-    casework.assign(supervisor, asked, officer2.id)
-    casework.start_review(officer2, asked)
-    casework.request_info(officer2, asked,
+                  body_name=REVENUE_OFFICE, official_name=REVENUE_OFFICIAL)
+    case_actions.assign(supervisor, asked, officer2.id)
+    case_actions.start_review(officer2, asked)
+    case_actions.request_info(officer2, asked,
                           "Тауарды ұстау хаттамасын жіберіңізші. / Пришлите протокол задержания товара.")
     transactions.commit()
 
     forwarded = _file("bakhyt", build_bin, days_ago=4, pressure="procurement_interference", body="local_executive",
                       body_name="Сайрам ауданының әкімдігі")
-    casework.take(officer2, forwarded)
-    casework.start_review(officer2, forwarded)
-    _decide(casework.forward(officer2, forwarded,
+    case_actions.take(officer2, forwarded)
+    case_actions.start_review(officer2, forwarded)
+    _decide(case_actions.forward(officer2, forwarded,
                              "Түркістан облысының прокуратурасы / Прокуратура Туркестанской области",
                              "Мемлекеттік сатып алу заңнамасының сақталуын тексеру үшін жолданды."))
 
     resolved = _file("aigerim", farm_bin, days_ago=6)
-    casework.take(officer1, resolved)
-    casework.start_review(officer1, resolved)
-    _decide(casework.resolve(officer1, resolved, "confirmed",
+    case_actions.take(officer1, resolved)
+    case_actions.start_review(officer1, resolved)
+    _decide(case_actions.resolve(officer1, resolved, "confirmed",
                              "Тексеру барысында фактілер расталды; лауазымды тұлғаға қатысты іс қозғалды. / "
                              "Факты подтвердились; в отношении должностного лица начато производство."))
 
     rejected = _file("dana", tour_bin, days_ago=7, pressure="other", body="other", body_name="—", evidence=False)
-    casework.take(officer2, rejected)
-    _decide(casework.reject(officer2, rejected, "Өтініште мемлекеттік органның әрекеті көрсетілмеген. / "
+    case_actions.take(officer2, rejected)
+    _decide(case_actions.reject(officer2, rejected, "Өтініште мемлекеттік органның әрекеті көрсетілмеген. / "
                                                 "В обращении не указаны действия государственного органа."))
 
     appealed = _file("bakhyt", build_bin, days_ago=8, pressure="unscheduled_inspection", body="emergency",
                      body_name="Сайрам ауданының төтенше жағдайлар бөлімі")
-    casework.take(officer1, appealed)
-    casework.start_review(officer1, appealed)
-    _decide(casework.resolve(officer1, appealed, "not_confirmed", "Тексеру заң талаптарына сай жүргізілген."))
-    casework.appeal(_user("bakhyt"), appealed, "Тексеру жоспарда болмаған, құжаттарды қоса беремін.")
+    case_actions.take(officer1, appealed)
+    case_actions.start_review(officer1, appealed)
+    _decide(case_actions.resolve(officer1, appealed, "not_confirmed", "Тексеру заң талаптарына сай жүргізілген."))
+    case_actions.appeal(_user("bakhyt"), appealed, "Тексеру жоспарда болмаған, құжаттарды қоса беремін.")
     transactions.commit()
 
     closed = _file("dana", tour_bin, days_ago=9, pressure="other", body="police",
                    body_name="Отырар аудандық полиция бөлімі", evidence=False)
-    casework.take(officer2, closed)
-    _decide(casework.reject(officer2, closed, "Мәселе департаменттің құзыретіне жатпайды."))
-    casework.close(officer2, closed)
+    case_actions.take(officer2, closed)
+    _decide(case_actions.reject(officer2, closed, "Мәселе департаменттің құзыретіне жатпайды."))
+    case_actions.close(officer2, closed)
     transactions.commit()
 
     overdue = _file("aigerim", ip_number, days_ago=40, pressure="bribe_extortion", body="police",
                     body_name="Кентау қалалық полиция басқармасы")
-    casework.take(officer2, overdue)
-    casework.start_review(officer2, overdue)
+    case_actions.take(officer2, overdue)
+    case_actions.start_review(officer2, overdue)
+    transactions.commit()
+    _create_repeat_offender(officer1)
+
+
+# The repeat-offender view's example (/staff/patterns): one office and one of its officials named in three
+# complaints, written each time differently (quotes, case, an abbreviation, a Latin "i" for the Kazakh "і").
+REVENUE_OFFICE = "Кентау қаласы бойынша мемлекеттік кірістер басқармасы"
+REVENUE_OFFICIAL = "Ерланов Серік Маратұлы"
+
+
+def _create_repeat_offender(officer) -> None:
+    ip_number, farm_bin = demo_businesses()[1][2], "940140000385"
+    again = _file("aigerim", farm_bin, days_ago=12, pressure="bribe_extortion", body="state_revenue",
+                  body_name="ГУ «Кентау қаласы бойынша мемлекеттік кірістер басқармасы»",
+                  official_name="ЕРЛАНОВ Серік Маратұлы")
+    case_actions.take(officer, again)
+    case_actions.start_review(officer, again)
+    _decide(case_actions.resolve(officer, again, "partially_confirmed",
+                                 "Талап етілген соманың бір бөлігі расталды. / Факты подтвердились частично."))
+    third = _file("aigerim", ip_number, days_ago=15, pressure="unscheduled_inspection", body="state_revenue",
+                  body_name="кентау қаласы бойынша МКБ", official_name="Ерланов  Серiк  Маратұлы")
+    case_actions.take(officer, third)
     transactions.commit()

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app import transactions
+from app import hygiene, transactions
 from app.database import DatabaseBusy, is_busy_error
 from app.documents.storage import StoredFileCorrupted
 
@@ -38,13 +38,14 @@ def _wants_json() -> bool:
 
 def render_error(code: int, title: str, message: str):
     if _wants_json():
-        return jsonify({"error": code, "message": message}), code
+        return jsonify({"error": code, "message": message, "request_id": hygiene.request_id()}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     title, message = _texts(code)
+    message = str(getattr(error, "user_message", None) or message)  # e.g. app.inputs.InputOutOfRange
     response = render_error(code, title, message)
     if code == 429 or code == 405:
         body, status = response

@@ -1,8 +1,10 @@
 """Language choice: ``?lang=`` on any page, then the session, then the profile, then kk.
 
-Choosing a language (the switcher links add ``?lang=xx``) is remembered in the session
-and, for a signed-in user, on the profile (written after the request as bookkeeping,
-see :mod:`app.transactions`; a language chosen before signing in is saved at sign-in).
+The rule: a GET never writes. ``?lang=xx`` (the switcher links) chooses the language of
+this browser session only; the profile's stored language (used at the next sign-in, in
+e-mails and notifications) changes only by an explicit POST: the *Interface language*
+form on the account page (``POST /language`` with ``save`` ticked, CSRF-checked). The
+same form without ``save`` (and anonymous visitors) only sets the session's language.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import Flask, current_app, g, request, session
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from app import transactions
+from app.accounts.guards import public
+from app.accounts.login import safe_next
 from app.accounts.services import locale_change
-from app.extensions import babel
+from app.extensions import babel, db
 
 SESSION_KEY = "lang"
 
@@ -76,10 +80,21 @@ def remember_requested_language() -> None:
     lang = request.args.get("lang")
     if lang not in current_app.config["LANGUAGES"]:
         return
+    if session.get(SESSION_KEY) != lang:
+        session[SESSION_KEY] = lang  # this browser session only: a GET never changes the profile
+
+
+@public
+def choose_language():
+    """``POST /language``: ``lang``, ``next``; ``save`` also stores it on the signed-in user's profile."""
+    lang = request.form.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
     session[SESSION_KEY] = lang
-    if current_user.is_authenticated and current_user.locale != lang:
-        # Remembered on the profile once per change, after the request (a GET stays a read).
-        transactions.bookkeeping(locale_change(current_user.id, lang))
+    if request.form.get("save") and current_user.is_authenticated:
+        db.session.execute(locale_change(current_user.id, lang))
+        transactions.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("public.index"))
 
 
 def language_links() -> list[dict[str, str | bool]]:
@@ -160,5 +175,6 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update({"_": _template_gettext, "gettext": _template_gettext})
     app.before_request(remember_requested_language)
+    app.add_url_rule("/language", "choose_language", choose_language, methods=["POST"])
     app.jinja_env.globals["language_links"] = language_links
     app.jinja_env.globals["current_locale"] = current_locale

@@ -47,6 +47,8 @@ SCHEME = "pbi-sqlite"
 DEFAULT_FILE_NAME = "ratelimits.sqlite"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 10.0
 PURGE_INTERVAL_SECONDS = 60.0
+# Threads of one process open their connections one at a time (see _connection).
+_SETUP_LOCK = threading.Lock()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rate_limit_counters (
@@ -124,16 +126,39 @@ class SQLiteStorage(Storage):
         local = self._local
         if getattr(local, "pid", None) == os.getpid():
             return local.connection
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        connection = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
-        )
-        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.executescript(_SCHEMA)
+        with _SETUP_LOCK:
+            if not os.path.exists(self.path):
+                # Only while no connection of this process has the file open: closing any
+                # descriptor of a file drops every POSIX lock SQLite holds on it here.
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            connection = sqlite3.connect(
+                self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
+            )
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            self._use_wal(connection)
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(_SCHEMA)
         local.connection, local.pid = connection, os.getpid()
         return connection
+
+    def _use_wal(self, connection: sqlite3.Connection) -> None:
+        """Switch the file to WAL (kept by the file once done), waiting out other openers.
+
+        SQLite does not call the busy handler for this switch: when another process is
+        opening the same new file at that moment it answers "database is locked" at
+        once, so the switch is retried here up to the busy timeout.
+        """
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+                if mode.lower() != "wal":
+                    connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
     def incr(self, key: str, expiry: int | float, amount: int = 1) -> int:
         """Add ``amount`` to ``key``'s window (starting one of ``expiry`` s if none is live).

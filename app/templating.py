@@ -8,6 +8,7 @@ from flask import Flask
 
 from app.agreements import messages as agreement_messages
 from app.documents.views import kind_label
+from app.sizes import file_size
 from app.timeutil import to_local
 
 
@@ -27,6 +28,7 @@ def local_date(value: date | datetime | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals.update(
         agreement_status_label=agreement_messages.status_label,
         agreement_action_label=agreement_messages.action_label,

@@ -1,4 +1,14 @@
-"""Uploaded files: the type is decided from the content (magic bytes), never the name."""
+"""Uploaded files: the type is decided from the content (magic bytes), never the name.
+
+Evidence that is a ZIP package (.docx, .xlsx) is opened only within bounds: a plain end record
+(no ZIP64) that ends the data, at most ``ZIP_MAX_ENTRIES`` members, ``ZIP_MAX_UNCOMPRESSED``
+bytes declared in all and a compression ratio of at most ``ZIP_MAX_RATIO``, no encryption, no
+macros or ActiveX; its XML is read by :mod:`app.ooxml` (size, depth and element budgets, no DTD,
+so no entity expansion). A package whose relationships make Office fetch something on open (an
+attached template, OLE object, frame, image, sub-document, external link — anything external
+but a plain hyperlink) is refused as "external". A PDF with a ZIP archive appended (a polyglot
+that unzips as well as it displays) is refused as "type".
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,8 @@ import io
 import re
 import unicodedata
 import zipfile
-from xml.etree import ElementTree
+
+from app import ooxml
 
 # kind -> (MIME type, file extension)
 KINDS = {
@@ -55,7 +66,6 @@ EVIDENCE_KINDS: dict[str, tuple[str, str]] = {
 ZIP_MAX_ENTRIES = 2000
 ZIP_MAX_RATIO = 20  # total uncompressed size / total compressed size
 ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024
-_CONTENT_TYPES_MAX = 1024 * 1024
 _PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
 _MP4_BRANDS = frozenset({b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"dash", b"M4V "})
@@ -74,9 +84,9 @@ _SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 
 
 
 class UploadRejected(Exception):
-    """An upload refused for ``problem``: "empty", "type" or "size"."""
+    """An upload refused for ``problem``: "empty", "type", "size" or "external" (fetches on open)."""
 
-    PROBLEMS = ("empty", "type", "size")
+    PROBLEMS = ("empty", "type", "size", "external")
 
     def __init__(self, problem: str, detail: str = "") -> None:
         if problem not in self.PROBLEMS:
@@ -104,7 +114,7 @@ def read_capped(stream, limit: int, *, chunk_size: int = 1 << 16) -> bytes:
 
 
 def check_evidence(data: bytes) -> str:
-    """The evidence kind of ``data``; UploadRejected("empty") or ("type") when refused."""
+    """The evidence kind of ``data``; UploadRejected("empty"), ("type") or ("external") when refused."""
     if not data:
         raise UploadRejected("empty")
     kind = sniff_evidence(data)
@@ -114,9 +124,12 @@ def check_evidence(data: bytes) -> str:
 
 
 def sniff_evidence(data: bytes) -> str | None:
-    """The kind of evidence ``data`` is by its content, or ``None`` when not allowed or not recognised."""
+    """The kind of evidence ``data`` is by its content, or ``None`` when not allowed or not recognised.
+
+    Raises UploadRejected("external") for an office document that fetches content on open.
+    """
     if data.startswith(b"%PDF-"):
-        return "pdf"
+        return None if _ends_with_zip(data) else "pdf"
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(_PNG_HEAD):
@@ -205,6 +218,14 @@ def _is_mp3(data: bytes) -> bool:
     return second is not None and second[1] == first[1]
 
 
+def _ends_with_zip(data: bytes) -> bool:
+    """Whether a ZIP end-of-central-directory record ends ``data`` (what unzip tools look for)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+    if end == -1 or len(data) < end + 22:
+        return False
+    return end + 22 + int.from_bytes(data[end + 20:end + 22], "little") == len(data)
+
+
 def _zip_directory_ok(data: bytes) -> bool:
     """The end record is plain (no ZIP64), ends the data, and its directory is small and in place."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
@@ -224,6 +245,8 @@ def _office_kind(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _ooxml_kind(archive)
+    except UploadRejected:
+        raise
     except Exception:  # any failure to read the archive or its XML means: refuse
         return None
 
@@ -242,13 +265,7 @@ def _ooxml_kind(archive: zipfile.ZipFile) -> str | None:
         return None  # macros
     if "[content_types].xml" not in names:
         return None
-    info = infos[names.index("[content_types].xml")]
-    with archive.open(info) as stream:
-        raw = stream.read(_CONTENT_TYPES_MAX + 1)
-    text = raw.decode("utf-8-sig")  # Office writes UTF-8; anything else fails here and is refused
-    if len(raw) > _CONTENT_TYPES_MAX or re.search(r"<!\s*(doctype|entity)", text, re.IGNORECASE):
-        return None  # Office never writes a DTD; refusing one keeps entity expansion away from the parser
-    root = ElementTree.fromstring(text)  # noqa: S314 - no DTD can reach the parser (checked above)
+    root = ooxml.parse_part(archive, infos[names.index("[content_types].xml")])
     if root.tag != _CT_NS + "Types":
         return None
     declared = [(el.get("PartName", ""), el.get("ContentType", "").strip().lower()) for el in root]
@@ -257,4 +274,8 @@ def _ooxml_kind(archive: zipfile.ZipFile) -> str | None:
     mains = [(part, _OOXML_MAIN[content_type]) for part, content_type in declared if content_type in _OOXML_MAIN]
     if len(mains) != 1 or not mains[0][0].startswith("/") or mains[0][0][1:].lower() not in names:
         return None
+    fetched = ooxml.external_relationships(archive, infos)
+    if fetched:
+        kind, _target = fetched[0]
+        raise UploadRejected("external", f"{len(fetched)} external relationship(s), e.g. {kind.rsplit('/', 1)[-1]}")
     return mains[0][1]

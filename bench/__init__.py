@@ -14,4 +14,5 @@ BENCHES = (
     ("P3", "p3_filing_load"),
     ("P4", "p4_pages"),
     ("P5", "p5_verify"),
+    ("P7", "p7_export"),
 )

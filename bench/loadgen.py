@@ -108,9 +108,11 @@ def make_instance(directory: Path, *, entrepreneurs: int, officer: bool = True) 
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     app = instance.app()
     from app.accounts import services as accounts
+    from app.accounts import two_factor
     from app.accounts.models import Role
     from app.businesses import services as businesses
     from app.businesses.models import BusinessKind
+    from app.demo import DEMO_TOTP_SECRET
     from app.extensions import db
 
     with app.app_context():
@@ -118,6 +120,7 @@ def make_instance(directory: Path, *, entrepreneurs: int, officer: bool = True) 
         for index in range(entrepreneurs):
             email = f"user{index:03d}@{EMAIL_DOMAIN}"
             user = accounts.register_entrepreneur(email=email, password=PASSWORD, full_name=f"Кәсіпкер {index}",
+                                                  email_verified=True,  # as if the link was followed
                                                   phone=f"+770{index:08d}", iin=None, locale="ru")
             number = _bin_number(serial)
             serial = int(number[7:11]) + 1
@@ -126,8 +129,9 @@ def make_instance(directory: Path, *, entrepreneurs: int, officer: bool = True) 
                                          district="turkistan", sector="trade")
             instance.entrepreneurs.append(email)
         if officer:
-            accounts.create_staff(email=OFFICER_EMAIL, role=Role.OFFICER, full_name="Тексеруші Офицер",
-                                  password=PASSWORD)
+            staff, _ = accounts.create_staff(email=OFFICER_EMAIL, role=Role.OFFICER, full_name="Тексеруші Офицер",
+                                             password=PASSWORD)
+            two_factor.enrol_with_secret(staff, DEMO_TOTP_SECRET)  # staff sign in with a second factor
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -523,3 +527,20 @@ class Stopwatch:
     def add(self, label: str, seconds: float) -> None:
         with self.lock:
             self.samples.setdefault(label, []).append(seconds)
+
+
+_last_step = [0]  # the last time step whose code the officer used (a code is accepted once)
+
+
+def officer_code() -> str:
+    """The officer's TOTP code of a time step not used yet (the server allows one step of drift)."""
+    from app.accounts import two_factor
+    from app.demo import DEMO_TOTP_SECRET
+
+    while True:
+        now = two_factor.current_step()
+        for step in (now, now + 1):  # not now - 1: the clock may cross a step first
+            if step > _last_step[0]:
+                _last_step[0] = step
+                return two_factor.code_at(DEMO_TOTP_SECRET, step)
+        time.sleep(two_factor.STEP_SECONDS - time.time() % two_factor.STEP_SECONDS + 0.1)

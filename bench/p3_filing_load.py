@@ -106,6 +106,13 @@ def sign_in(browser: Browser, email: str, timed) -> None:
     answer = _expect("sign-in", timed("sign-in", lambda: browser.post_form(form.action or "/login", fields)), (302,))
     if "/login" in answer.location:
         raise JourneyError("sign-in", "sent back to the login page")
+    if email == loadgen.OFFICER_EMAIL:  # staff: the second factor
+        page = _expect("sign-in", browser.get("/sign-in/code"), (200,))
+        form = loadgen.form_with(page.text, "code")
+        if form is None:
+            raise JourneyError("sign-in", "no second-factor form")
+        fields = {**form.fields, "code": loadgen.officer_code()}
+        _expect("sign-in", browser.post_form(form.action or "/sign-in/code", fields), (302,))
 
 
 def journey(port: int, email: str, evidence: bytes, timed) -> None:
@@ -351,7 +358,8 @@ def _big_filings(server: Server, instance: loadgen.Instance, worker: int, filing
         browser = Browser(server.port, timeout=600)
         sign_in(browser, instance.entrepreneurs[index % len(instance.entrepreneurs)], lambda _s, call: call())
         form = loadgen.form_with(browser.get("/portal/complaints/new").text, "submission_token")
-        fields = {**form.fields, "body_name": "Бенчмарк органы", "incident_date": time.strftime("%Y-%m-%d"),
+        fields = {**form.fields, "pressure_type": "unscheduled_inspection", "body_category": "sanitary",
+                  "body_name": "Бенчмарк органы", "incident_date": time.strftime("%Y-%m-%d"),
                   "description": loadgen.DESCRIPTION, "consent": "y"}
         evidence = [("evidence", f"big-{i}.pdf", loadgen.padded_pdf(file_size)) for i in range(files)]
         bodies.append(loadgen.multipart(fields, evidence))

@@ -34,7 +34,7 @@ from app.accounts.models import Role
 from app.config import normalize_database_url
 from app.documents.runtime import keystore
 from app.extensions import db
-from tests.factories import PASSWORD, Parties, add_user, make_association
+from tests.factories import PASSWORD, Parties, add_user, make_association, sign_in
 
 
 def base_config(tmp_path) -> dict:
@@ -164,12 +164,22 @@ def pytest_report_header(config) -> str:
     return f"database backend: {BACKEND}"
 
 
+_PROOF_LINES: list[str] = []
+
+
+def proof(line: str) -> None:
+    """Print ``line`` (a proof's figure) in the run's summary, after the backend line."""
+    _PROOF_LINES.append(line)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     made = ""
     if _databases and _databases.made:
         plural = "" if _databases.made == 1 else "s"
         made = f" ({_databases.made} database{plural}, {_databases.seconds:.0f} s creating and dropping them)"
     terminalreporter.write_sep("-", f"database backend: {BACKEND}{made}")
+    for line in _PROOF_LINES:
+        terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
@@ -267,8 +277,8 @@ class AuthActions:
         self._client = client
 
     def login(self, email: str, password: str = PASSWORD, next_url: str | None = None):
-        url = "/login" + (f"?next={next_url}" if next_url else "")
-        return self._client.post(url, data={"email": email, "password": password})
+        """Sign in; enrolled staff also pass the TOTP step (tests.factories.sign_in)."""
+        return sign_in(self._client, email, password, next_url=next_url)
 
     def logout(self):
         return self._client.post("/logout")

@@ -10,8 +10,10 @@ from datetime import date, datetime
 
 from app import transactions
 from app.accounts import services as accounts
+from app.accounts import two_factor
 from app.accounts.models import Role
 from app.accounts.services import find_by_email
+from app.accounts.two_factor_models import SecondFactor
 from app.agreements import rendering, services
 from app.businesses import services as businesses
 from app.businesses.identifiers import compute_check_digit
@@ -23,29 +25,83 @@ from app.documents.runtime import file_store
 from app.extensions import db
 
 PASSWORD = "correct horse battery staple"
+# The TOTP secret of every staff account the factories make (tests only).
+TEST_TOTP_SECRET = "KRSXG5CUN5ZDAMRWJ5YHIU3FMNZGK5BA"
 _counter = itertools.count(1)
 _serial = itertools.count(100)
 
 
 def add_user(app, role: Role | str = Role.ENTREPRENEUR, *, email: str | None = None,
-             password: str = PASSWORD, active: bool = True, locale: str = "kk") -> str:
-    """Create a user of ``role`` through the services; return its e-mail address."""
+             password: str = PASSWORD, active: bool = True, locale: str = "kk",
+             enrolled: bool = True) -> str:
+    """Create a user of ``role`` through the services; return its e-mail address.
+
+    Staff are enrolled in two-factor sign-in with :data:`TEST_TOTP_SECRET` unless
+    ``enrolled`` is false.
+    """
     role = Role(role)
     email = email or f"{role.value}{next(_counter)}@example.kz"
     with app.app_context():
         if role is Role.ENTREPRENEUR:
             user = accounts.register_entrepreneur(
                 email=email, password=password, full_name="Test User", phone="+77011234567",
-                iin=None, locale=locale,
+                iin=None, locale=locale, email_verified=True,
             )
         else:
             user, _ = accounts.create_staff(
                 email=email, role=role, full_name="Staff User", password=password, locale=locale
             )
+            if enrolled:
+                two_factor.enrol_with_secret(user, TEST_TOTP_SECRET)
         user.active = active
         db.session.commit()
     return email
 
+
+def totp_code(app, email: str) -> str:
+    """A code the server accepts now for ``email``'s second factor.
+
+    The server takes each time step's code once; a test that signs the same person in
+    several times within 30 seconds would run out of fresh steps, so when none is left
+    the account's "last used step" is moved back (the replay guard itself is tested in
+    tests/accounts/test_two_factor.py).
+    """
+    with app.app_context():
+        factor = db.session.get(SecondFactor, find_by_email(email).id)
+        now = two_factor.current_step()
+        # The current step first: if the clock crosses into the next step before the server
+        # checks, the code is still within its one step of drift (now - 1 would not be).
+        fresh = [step for step in (now, now + 1)
+                 if factor.last_used_step is None or step > factor.last_used_step]
+        if not fresh:
+            factor.last_used_step = now - 1
+            db.session.commit()
+            fresh = [now]
+        return two_factor.code_at(factor.secret, fresh[0])
+
+
+def complete_second_factor(client, email: str, response):
+    """After a password sign-in answered by ``response``: type the code if one is due."""
+    if response.status_code != 302:
+        return response
+    app = client.application
+    with app.app_context():
+        user = find_by_email(email)
+        due = user is not None and two_factor.required_for(user) and two_factor.is_enrolled(user.id)
+    if due:
+        answer = client.post("/sign-in/code", data={"code": totp_code(app, email)})
+        assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    return response
+
+
+def sign_in(client, email: str, password: str = PASSWORD, *, next_url: str | None = None, data=None):
+    """Sign ``client`` in with the password and, for enrolled staff, the TOTP code.
+
+    Returns the answer to the password step (a 302 to ``next`` or home on success).
+    """
+    url = "/login" + (f"?next={next_url}" if next_url else "")
+    response = client.post(url, data={"email": email, "password": password, **(data or {})})
+    return complete_second_factor(client, email, response)
 
 
 PROOF_PDF = b"%PDF-1.4\n% a scanned power of attorney\n%%EOF\n"
@@ -151,7 +207,8 @@ def filed_complaint(app, owner_email: str, business_id: int, *, received=None, u
     filing = complaints.Filing(
         business_id=business_id, association_id=int(fields["association_id"] or 0) or None,
         association_may_follow=bool(fields.get("association_may_follow")), pressure_type=fields["pressure_type"],
-        body_category=fields["body_category"], body_name=fields["body_name"], official_name=None,
+        body_category=fields["body_category"], body_name=fields["body_name"],
+        official_name=fields["official_name"] or None,
         official_position=fields["official_position"], incident_date=date.fromisoformat(fields["incident_date"]),
         incident_district=fields["incident_district"], description=fields["description"],
         amount_demanded=int(fields["amount_demanded"]) if fields["amount_demanded"] else None,

@@ -21,6 +21,7 @@ from app.documents.runtime import keystore
 from app.extensions import db
 from app.timeutil import local_today
 from tests.conftest import BACKEND, build_app, database_uri
+from tests.factories import sign_in
 from tests.tools import assert_signed_whole_and_valid
 
 ROOT = Path(__file__).parent.parent
@@ -57,22 +58,30 @@ def test_init_is_idempotent_and_sets_up_everything(tmp_path):
     assert config.read_text() == secret  # the secret is kept
     assert "admin@demo.pbi.kz" in second.stdout
 
-    # Every document of the demo (the agreement, talons, decision letters) is valid for pdfsig.
+    # Every document of the demo (the agreement, talons, decision letters, the covering letter) is valid.
     listing = run_flask(instance, "documents", "list", database=database)
     numbers = [line.split()[0] for line in listing.stdout.splitlines() if line.startswith("PBI-D-")]
     kinds = {line.split()[1] for line in listing.stdout.splitlines() if line.startswith("PBI-D-")}
-    assert kinds == {"agreement", "complaint_receipt", "decision"} and len(numbers) >= 15
+    assert kinds == {"agreement", "complaint_receipt", "decision", "forwarding_letter", "monthly_report"}
+    assert len(numbers) >= 16
     assert "not issued" not in listing.stdout
-    for number in numbers:
-        exported = tmp_path / f"{number}.pdf"
-        export = run_flask(instance, "documents", "export", number, str(exported), database=database)
-        assert export.returncode == 0, export.stderr
-        assert_signed_whole_and_valid(exported)
+    exported = tmp_path / f"{numbers[0]}.pdf"  # the command once; every document read from the store below
+    export = run_flask(instance, "documents", "export", numbers[0], str(exported), database=database)
+    assert export.returncode == 0, export.stderr
     assert run_flask(instance, "audit", "verify", database=database).returncode == 0
 
     app = create_app({"INSTANCE_PATH": str(instance)} | ({"SQLALCHEMY_DATABASE_URI": database} if database else {}))
     with app.app_context():
+        for number in numbers:
+            stored = documents.pdf_bytes(db.session.scalars(select(Document).where(Document.number == number)).one())
+            if number == numbers[0]:
+                assert exported.read_bytes() == stored
+            copy = tmp_path / f"{number}-stored.pdf"
+            copy.write_bytes(stored)
+            assert_signed_whole_and_valid(copy)
         assert db.session.scalar(select(func.count()).select_from(User)) == 7
+        positions = dict(db.session.execute(select(User.email, User.position).where(User.role != "entrepreneur")).all())
+        assert positions["officer1@demo.pbi.kz"] == "Бас сарапшы / Главный эксперт" and all(positions.values())
         assert db.session.scalar(select(func.count()).select_from(Business)) == 4
         assert db.session.scalar(select(func.count()).select_from(Association)) == 2
         statuses = set(db.session.scalars(select(Complaint.status)))
@@ -102,6 +111,8 @@ def test_demo_data_is_valid_and_recreated(tmp_path):
         demo.create()
         demo.recreate()
         assert db.session.scalar(select(func.count()).select_from(User)) == 7
+        positions = dict(db.session.execute(select(User.email, User.position).where(User.role != "entrepreneur")).all())
+        assert positions["officer1@demo.pbi.kz"] == "Бас сарапшы / Главный эксперт" and all(positions.values())
         statuses = sorted(db.session.scalars(select(Agreement.status)))
         assert statuses == ["active", "signed_by_association"]
         active = db.session.scalars(select(Agreement).where(Agreement.status == "active")).one()
@@ -118,7 +129,7 @@ def test_users_create_generates_a_password_once(app, runner):
                                  "Boss@Example.kz", "--name", "Бас Басшы"])
     assert result.exit_code == 0, result.output
     password = result.output.split("Password (shown once): ")[1].strip()
-    login = app.test_client().post("/login", data={"email": "boss@example.kz", "password": password})
+    login = sign_in(app.test_client(), "boss@example.kz", password)
     assert login.status_code == 302
 
     again = runner.invoke(args=["users", "create", "--role", "officer", "--email", "boss@example.kz",
@@ -136,7 +147,7 @@ def test_users_create_with_prompted_password(app, runner):
     )
     assert result.exit_code == 0, result.output
     assert "shown once" not in result.output
-    login = app.test_client().post("/login", data={"email": "p@example.kz", "password": password})
+    login = sign_in(app.test_client(), "p@example.kz", password)
     assert login.status_code == 302
 
 

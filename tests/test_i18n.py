@@ -8,7 +8,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from app.accounts.services import find_by_email
-from tests.conftest import translated
+from tests.conftest import build_app, translated
+from tests.factories import PASSWORD, sign_in
 
 ROOT = Path(__file__).parent.parent
 CATALOGS = ROOT / "app" / "translations"
@@ -46,15 +47,53 @@ def test_switcher_links_keep_the_page_and_its_query(client):
     assert 'href="/login?next=%2Fportal&amp;lang=en"' in html
 
 
-def test_choice_is_saved_on_the_profile_and_used_at_next_login(app, client, signed_in, auth):
-    email = signed_in(locale="kk")
-    client.get("/portal?lang=ru")
+def stored_locale(app, email: str) -> str:
     with app.app_context():
-        assert find_by_email(email).locale == "ru"
-    auth.logout()
+        return find_by_email(email).locale
+
+
+def test_lang_on_a_get_chooses_the_session_language_and_never_writes_the_profile(app, client, signed_in):
+    email = signed_in(locale="kk")
+    assert '<html lang="ru">' in client.get("/portal?lang=ru").get_data(as_text=True)
+    assert '<html lang="ru">' in client.get("/portal").get_data(as_text=True)  # this session remembers
+    assert stored_locale(app, email) == "kk"  # the GET changed nothing stored
+    other = app.test_client()  # another browser of the same user: the profile's language
+    other.post("/login", data={"email": email, "password": PASSWORD})
+    assert '<html lang="kk">' in other.get("/portal").get_data(as_text=True)
+
+
+def test_the_explicit_post_saves_the_profile_language_used_at_next_login(app, client, signed_in):
+    email = signed_in(locale="kk")
+    response = client.post("/language", data={"lang": "ru", "save": "y", "next": "/account"})
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert stored_locale(app, email) == "ru"
     fresh = app.test_client()
-    fresh.post("/login", data={"email": email, "password": "correct horse battery staple"})
+    sign_in(fresh, email, PASSWORD)
     assert '<html lang="ru">' in fresh.get("/portal").get_data(as_text=True)
+
+
+def test_the_post_without_save_and_for_visitors_sets_only_the_session(app, client, signed_in):
+    email = signed_in(locale="kk")
+    client.post("/language", data={"lang": "en"})
+    assert '<html lang="en">' in client.get("/portal").get_data(as_text=True)
+    assert stored_locale(app, email) == "kk"
+    visitor = app.test_client()
+    assert visitor.post("/language", data={"lang": "ru", "save": "y", "next": "//evil.example"}).headers[
+        "Location"] == "/"  # no open redirect
+    assert '<html lang="ru">' in visitor.get("/login").get_data(as_text=True)
+    assert visitor.post("/language", data={"lang": "xx"}).status_code == 400
+
+
+def test_the_language_post_needs_a_csrf_token(tmp_path):
+    app = build_app(tmp_path, WTF_CSRF_ENABLED=True)
+    assert app.test_client().post("/language", data={"lang": "ru", "save": "y"}).status_code == 400
+
+
+def test_the_account_page_offers_the_language_form(client, signed_in):
+    signed_in(locale="en")
+    html = client.get("/account?lang=en").get_data(as_text=True)
+    # the language is part of the profile form (accounts.account_profile)
+    assert 'action="/account/profile"' in html and '<option selected value="en">' in html
 
 
 def extracted_messages() -> set[str]:

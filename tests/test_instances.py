@@ -42,10 +42,11 @@ import redis
 
 from app import create_app
 from app.accounts import services as accounts
+from app.accounts import two_factor
 from app.accounts.models import Role
 from app.config import ENV_SETTINGS, normalize_database_url
 from app.extensions import db
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TEST_TOTP_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -116,7 +117,9 @@ def create_officers(instance: Instance, *emails: str) -> None:
     app = create_app(overrides)
     with app.app_context():
         for email in emails:
-            accounts.create_staff(email=email, role=Role.OFFICER, full_name="Test Officer", password=PASSWORD)
+            officer, _ = accounts.create_staff(email=email, role=Role.OFFICER, full_name="Test Officer",
+                                               password=PASSWORD)
+            two_factor.enrol_with_secret(officer, TEST_TOTP_SECRET)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -246,7 +249,13 @@ class Client:
         return match.group(1)
 
     def sign_in(self, email: str, password: str, token: str) -> int:
+        """The password step; an officer's session then owes the code (:meth:`second_factor`)."""
         return self.post("/login", {"csrf_token": token, "email": email, "password": password}).status
+
+    def second_factor(self) -> int:
+        """Type the current code of :data:`TEST_TOTP_SECRET` (a fresh account: never used yet)."""
+        code = two_factor.code_at(TEST_TOTP_SECRET, two_factor.current_step())
+        return self.post("/sign-in/code", {"csrf_token": self.csrf_token("/sign-in/code"), "code": code}).status
 
 
 # --- one server, several workers ----------------------------------------------------------
@@ -374,6 +383,7 @@ def test_two_instances_share_sessions_and_rate_limits(tmp_path):
         with gunicorn(first, workers=1, logs=logs) as a, gunicorn(second, workers=1, logs=logs) as b:
             on_a = Client(a.port)
             assert on_a.sign_in(email, PASSWORD, on_a.csrf_token("/login")) == 302
+            assert on_a.second_factor() == 302
             on_b = on_a.at(b.port)
             account = on_b.get("/account")
             assert account.status == 200 and email in account.text  # B knows the session made on A

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import secrets
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,9 +15,12 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from app import ratelimit
+from app.accounts import throttle
 from app.extensions import limiter
 from app.ratelimit import SQLiteStorage
 from tests.conftest import build_app
+from tests.factories import PASSWORD, add_user
+from tests.test_instances import Client, background_load, flask_cli, gunicorn, make_instance
 
 WORKERS = 4
 HITS_PER_WORKER = 50
@@ -141,6 +145,35 @@ def test_processes_share_counts_and_every_increment_is_atomic(storage):
     assert storage.get("shared") == total
 
 
+def test_processes_and_threads_opening_a_new_file_at_once_all_count(storage):
+    """The first open of a new file (its switch to WAL) by many processes and threads at once.
+
+    SQLite answers "database is locked" to a second opener during that switch without
+    waiting; every opener here must still count, none may fail.
+    """
+    context = multiprocessing.get_context("fork")
+    start, results = context.Event(), context.Queue()
+    processes = [context.Process(target=_open_and_hit, args=(storage, start, results)) for _ in range(WORKERS)]
+    for process in processes:
+        process.start()
+    start.set()
+    seen = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    assert all(not isinstance(got, str) for got in seen), seen
+    assert sorted(value for chunk in seen for value in chunk) == list(range(1, WORKERS * 8 + 1))
+
+
+def _open_and_hit(storage: SQLiteStorage, start, results) -> None:
+    """In a forked process: 8 threads that each open their connection and count once."""
+    start.wait()
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results.put(list(pool.map(lambda _: storage.incr("new", 60), range(8))))
+    except sqlite3.Error as error:
+        results.put(f"{type(error).__name__}: {error}")
+
+
 def test_the_default_storage_is_the_instance_file(tmp_path):
     app = build_app(tmp_path, RATELIMIT_ENABLED=True)
     instance = tmp_path / "instance"
@@ -165,4 +198,55 @@ def test_login_throttle_through_the_app_uses_the_file(tmp_path):
     assert statuses == [401, 401, 429]
     with sqlite3.connect(tmp_path / "instance" / "ratelimits.sqlite") as connection:
         counts = dict(connection.execute("SELECT key, value FROM rate_limit_counters"))
-    assert [value for key, value in counts.items() if "nobody@example.kz" in key] == [2]
+    account = throttle.account_key("nobody@example.kz")  # keys name a hash, never the address
+    assert not [key for key in counts if "nobody@example.kz" in key]
+    assert [value for key, value in counts.items() if "signin-account" in key and account in key] == [2]
+
+
+# --- the small throttles (app.throttles): the document lookup and the current-password check ----
+
+def test_the_html_document_lookup_is_throttled_but_the_page_is_not(tmp_path):
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                    PBI_VERIFY_LIMIT="3 per minute")
+    client = app.test_client()
+    assert [client.get("/verify").status_code for _ in range(5)] == [200] * 5  # no lookup: not counted
+    statuses = [client.get(f"/verify?number=PBI-D-2026-00000{n}&code=ABCD").status_code for n in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_wrong_current_passwords_on_account_are_throttled_per_account(tmp_path):
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                    PBI_LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+    email = add_user(app)
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert [client.get("/account").status_code for _ in range(4)] == [200] * 4  # reading is not counted
+    wrong = {"current_password": "not the password at all", "new_password": "Brand-New-Password-2026",
+             "new_password_repeat": "Brand-New-Password-2026"}
+    statuses = [client.post("/account", data=wrong).status_code for _ in range(5)]
+    assert statuses == [400, 400, 400, 429, 429]
+    right = {**wrong, "current_password": PASSWORD}
+    assert client.post("/account", data=right).status_code == 429  # even the right one, while throttled
+    other = app.test_client()  # the limit is the account's: another account is not affected
+    assert other.post("/login", data={"email": add_user(app), "password": PASSWORD}).status_code == 302
+    assert other.post("/account", data=wrong).status_code == 400
+
+
+def test_the_document_lookup_throttle_counts_across_gunicorn_workers(tmp_path):
+    """A real gunicorn, 2 workers, the shipped storage: lookup N+1 is refused, whichever worker answers."""
+    limit = 8
+    instance = make_instance(tmp_path / "instance", secrets.token_hex(32), PBI_VERIFY_LIMIT=f"{limit} per 15 minutes")
+    flask_cli(instance, "db", "upgrade")
+    with gunicorn(instance, workers=2, logs=tmp_path / "logs") as server:
+        client = Client(server.port)
+        statuses: list[int] = []
+        with background_load(server.port):
+            while len(statuses) < 200 and (len(statuses) < 2 * limit or len(lookup_workers(server)) < 2):
+                statuses.append(client.get(f"/verify?number=PBI-D-2026-{len(statuses):06d}&code=ABCD").status)
+        workers = lookup_workers(server)
+    assert len(workers) >= 2, f"only worker {workers} answered: nothing was shown"
+    assert statuses == [200] * limit + [429] * (len(statuses) - limit)
+
+
+def lookup_workers(server) -> set[int]:
+    return {pid for pid, method, path, _ in server.answers() if (method, path) == ("GET", "/verify")}

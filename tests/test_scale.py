@@ -13,10 +13,11 @@ from app.audit import services as audit
 from app.businesses.identifiers import is_valid_bin, is_valid_iin
 from app.calendar.workdays import default_calendar
 from app.complaints import clock, queries, search
+from app.complaints.models import Complaint
 from app.complaints.queries import QueueFilter
 from app.demo import DEMO_PASSWORD
 from app.demo_scale import DOMAIN, EVIDENCE_PDF, scale, work_calendar
-from app.demo_scale.generate import TABLES, Template, add_months
+from app.demo_scale.rows import TABLES, Template, add_months
 from app.documents.runtime import file_store
 from app.extensions import db
 from app.timeutil import local_today, to_local
@@ -97,7 +98,36 @@ def _check_consistency() -> None:
     assert db.session.scalar(text(
         "SELECT count(*) FROM complaint_events WHERE action IN ('forward', 'resolve', 'reject')")) == \
         db.session.scalar(text("SELECT count(*) FROM documents WHERE kind = 'decision'"))
+    _check_first_decisions()
     db.session.rollback()
+
+
+def _check_first_decisions() -> None:
+    """The first decision's day, working days and term, as the app's write path keeps them."""
+    events = defaultdict(list)
+    for complaint_id, event_id, action, at in _rows("SELECT complaint_id, id, action, at FROM complaint_events"):
+        events[complaint_id].append((event_id, action, at if isinstance(at, datetime) else datetime.fromisoformat(at)))
+    checked, calendar = 0, None
+    for row in db.session.execute(select(Complaint).order_by(Complaint.registration_day)).scalars():
+        calendar = calendar or work_calendar(row.registration_day.year)
+        history = sorted(events[row.id])
+        decisions = [(event_id, action, at) for event_id, action, at in history
+                     if action in ("forward", "resolve", "reject")]
+        if not decisions:
+            assert (row.decided_on, row.decision_working_days, row.decided_in_term) == (None, None, None)
+            continue
+        event_id, action, at = decisions[0]
+        extended_before = any(action == "extend" and other_id < event_id for other_id, action, _ in history)
+        day = to_local(at).date()
+        due = row.forwarding_due if action == "forward" else \
+            (row.extended_until if extended_before and row.extended_until else row.due_date)
+        working_days = sum(1 for offset in range(1, (day - row.registration_day).days + 1)
+                           if calendar.is_working_day(date.fromordinal(row.registration_day.toordinal()
+                                                                                 + offset)))
+        assert (row.decided_on, row.decision_working_days, row.decided_in_term) == \
+            (day, working_days, day <= due), row.number
+        checked += 1
+    assert checked
 
 
 @pytest.fixture

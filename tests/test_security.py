@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, add_user, build_app, csrf_token_from, translated
+from tests.factories import sign_in
 
 
 def assert_security_headers(response):
@@ -88,7 +89,7 @@ def test_post_with_csrf_token_is_accepted(csrf_app):
 def test_session_cookie_flags(tmp_path):
     app = build_app(tmp_path / "cookie", PBI_ENV="production")
     email = add_user(app)
-    response = app.test_client().post("/login", data={"email": email, "password": PASSWORD})
+    response = sign_in(app.test_client(), email, PASSWORD)
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie

@@ -67,9 +67,22 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class ProfileForm(FlaskForm):
+    """The user's own name, phone and language (the e-mail address is the sign-in name)."""
+
+    full_name = StringField(_l("Full name"), [required(), max_length(200)], filters=[strip])
+    phone = TelField(_l("Phone"), [Optional(), kazakh_phone], filters=[strip],
+                     description=_l("The officer uses it to reach you about your complaint."))
+    locale = SelectField(_l("Language of the pages, e-mails and notifications"), choices=language_choices)
+
+
 class StaffAccountForm(FlaskForm):
     email = EmailField(_l("Email"), [required(), email_address(), max_length(254)], filters=[strip])
     full_name = StringField(_l("Full name"), [required(), max_length(200)], filters=[strip])
+    position = StringField(
+        _l("Position"), [Optional(), max_length(200)], filters=[strip],
+        description=_l("The job title printed under the name on the documents this person signs."),
+    )
     phone = TelField(_l("Phone"), [Optional(), kazakh_phone], filters=[strip])
     role = SelectField(_l("Role"), choices=staff_role_choices, default="officer")
     locale = SelectField(_l("Language"), choices=language_choices, default="kk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_login import login_user, logout_user
 
 from app import transactions
@@ -35,6 +35,7 @@ def _load_user(user_id: str) -> User | None:
     if record is None:
         session.clear()
         return None
+    g.pbi_session = record  # the second factor and step-up read it (app.accounts.two_factor)
     return user
 
 
@@ -71,6 +72,16 @@ def end(*, everywhere: bool, user_id: int | None) -> None:
 
 def current_token() -> str | None:
     return session.get(SESSION_TOKEN_KEY)
+
+
+def switch_token(token: str) -> None:
+    """Carry on in the new server-side session ``token`` (after the second factor)."""
+    session[SESSION_TOKEN_KEY] = token
+
+
+def current_record():
+    """The server-side record of this request's session (``None`` when not signed in)."""
+    return g.get("pbi_session")
 
 
 def safe_next(target: str | None) -> str | None:

@@ -39,10 +39,15 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(32))
+    # Staff only: the job title printed under their name on the documents they sign.
+    position: Mapped[str | None] = mapped_column(String(200))
     iin: Mapped[str | None] = mapped_column(String(12))
     locale: Mapped[str] = mapped_column(String(2), default="kk")
     role: Mapped[str] = mapped_column(String(16), default=Role.ENTREPRENEUR.value, index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # When the owner proved the address is theirs (a verification or reset link); staff
+    # accounts, made by an administrator, count as verified from the start.
+    email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
@@ -50,6 +55,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_staff(self) -> bool:
@@ -74,4 +83,8 @@ class UserSession(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Staff: when this session passed the second factor (NULL: only half signed in).
+    second_factor_at: Mapped[datetime | None]
+    # The last time the person proved who they are here (sign-in or step-up).
+    authenticated_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.sql import Executable
 
-from app.accounts import passwords, sessions
+from app.accounts import passwords, sessions, verification
 from app.accounts.models import LOCALES, STAFF_ROLES, Role, User
 from app.database import add_unique, like_pattern
 from app.extensions import db
@@ -73,7 +73,8 @@ def find_by_email(email: str) -> User | None:
 
 
 def _create_user(
-    *, email: str, password: str, full_name: str, phone: str, iin: str | None, locale: str, role: Role
+    *, email: str, password: str, full_name: str, phone: str, iin: str | None, locale: str, role: Role,
+    email_verified: bool = False,
 ) -> User:
     passwords.check_policy(password)
     if locale not in LOCALES:
@@ -89,6 +90,7 @@ def _create_user(
         iin=iin or None,
         locale=locale,
         role=role.value,
+        email_verified_at=utcnow() if email_verified else None,
     )
     if not add_unique(user):  # a concurrent registration of the same address
         raise EmailTaken(email)
@@ -96,13 +98,43 @@ def _create_user(
 
 
 def register_entrepreneur(
-    *, email: str, password: str, full_name: str, phone: str, iin: str | None, locale: str
+    *, email: str, password: str, full_name: str, phone: str, iin: str | None, locale: str,
+    email_verified: bool = False,
 ) -> User:
-    """Self-registration: always the entrepreneur role."""
+    """An entrepreneur account (raises :class:`EmailTaken`); see :func:`register` for the web."""
     return _create_user(
         email=email, password=password, full_name=full_name, phone=phone, iin=iin,
-        locale=locale, role=Role.ENTREPRENEUR,
+        locale=locale, role=Role.ENTREPRENEUR, email_verified=email_verified,
     )
+
+
+def register(
+    *, email: str, password: str, full_name: str, phone: str, iin: str | None, locale: str
+) -> User | None:
+    """Self-registration that tells nothing about other people's accounts.
+
+    A new address gets an unverified entrepreneur account and a verification link. An
+    address that has an account gets no new account and nothing changed: its owner is
+    mailed a notice pointing to the password reset instead. The
+    caller answers both the same ("check your e-mail"); both hash the password, render
+    and queue one e-mail. Only :class:`WeakPassword` is raised (about the password typed).
+    Returns the new user, or ``None``.
+    """
+    passwords.check_policy(password)
+    existing = find_by_email(email)
+    if existing is None:
+        try:
+            user = register_entrepreneur(email=email, password=password, full_name=full_name,
+                                         phone=phone, iin=iin, locale=locale)
+        except EmailTaken:  # registered at the same moment
+            existing = find_by_email(email)
+        else:
+            verification.send_link(user)
+            return user
+    hasher().hash(password)  # the work a new account costs
+    if existing is not None:
+        verification.notify_existing_owner(existing)
+    return None
 
 
 def generate_password(length: int = 20) -> str:
@@ -115,9 +147,9 @@ def generate_password(length: int = 20) -> str:
 
 def create_staff(
     *, email: str, role: Role, full_name: str, phone: str = "", password: str | None = None,
-    locale: str = "kk",
+    locale: str = "kk", position: str | None = None,
 ) -> tuple[User, str | None]:
-    """Create an officer, supervisor or admin account.
+    """Create an officer, supervisor or admin account (``position``: the job title on documents).
 
     Returns the user and, when no password was given, the generated one (shown once).
     """
@@ -128,8 +160,9 @@ def create_staff(
         password = generated = generate_password()
     user = _create_user(
         email=email, password=password, full_name=full_name, phone=phone, iin=None,
-        locale=locale, role=role,
+        locale=locale, role=role, email_verified=True,  # the address is an administrator's choice
     )
+    user.position = (position or "").strip() or None
     return user, generated
 
 

@@ -26,12 +26,24 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def open_session(user_id: int) -> str:
+def open_session(user_id: int, *, second_factor: bool = False) -> str:
     """Create a session record and return the token for the cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user_id, token_hash=_digest(token)))
+    now = utcnow()
+    db.session.add(UserSession(user_id=user_id, token_hash=_digest(token), authenticated_at=now,
+                               second_factor_at=now if second_factor else None))
     db.session.flush()
     return token
+
+
+def _live(token: str):
+    return update(UserSession).where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None))
+
+
+def mark_authenticated(token: str) -> None:
+    """The person has just proved who they are again in this session (step-up)."""
+    db.session.execute(_live(token).values(authenticated_at=utcnow())
+                       .execution_options(synchronize_session=False))
 
 
 def find_valid(

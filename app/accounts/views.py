@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user
 
-from app import transactions
+from app import throttles, transactions
 from app.accounts import login as web_login
-from app.accounts import services
+from app.accounts import profile, services, throttle, two_factor
 from app.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
     LoginForm,
+    ProfileForm,
     RegistrationForm,
     StaffAccountForm,
 )
@@ -21,7 +23,7 @@ from app.accounts.models import Role
 from app.accounts.passwords import PasswordProblem
 from app.audit import services as audit
 from app.extensions import limiter
-from app.i18n import current_locale
+from app.i18n import SESSION_KEY, current_locale
 
 bp = Blueprint("accounts", __name__)
 
@@ -46,16 +48,8 @@ def _login_failed(_response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def _account_key() -> str:
-    return "account:" + services.normalize_email(request.form.get("email", ""))
-
-
 def _login_limit_ip() -> str:
     return current_app.config["PBI_LOGIN_LIMIT_PER_IP"]
-
-
-def _login_limit_account() -> str:
-    return current_app.config["PBI_LOGIN_LIMIT_PER_ACCOUNT"]
 
 
 def _register_limit() -> str:
@@ -73,34 +67,30 @@ def register():
         form.locale.data = current_locale()
     if form.validate_on_submit():
         try:
-            user = services.register_entrepreneur(
+            # The same answer whether or not the address has an account (services.register).
+            services.register(
                 email=form.email.data, password=form.password.data,
                 full_name=form.full_name.data, phone=form.phone.data,
                 iin=form.iin.data or None, locale=form.locale.data,
             )
-        except services.EmailTaken:
-            form.email.errors.append(
-                _("An account with this e-mail address already exists. Sign in instead.")
-            )
         except services.WeakPassword as exc:
             form.password.errors.append(password_message(exc.problem))
         else:
-            web_login.begin(user)  # the request's commit: the account and its first session
-            flash(_("Welcome! Your account has been created."), "success")
-            return redirect(url_for("businesses.dashboard"))
+            transactions.commit()
+            return redirect(url_for("recovery.check_email"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit_ip, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    _login_limit_account, key_func=_account_key, methods=["POST"], deduct_when=_login_failed
-)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
+    if form.validate_on_submit() and (refused := throttle.refusal(form.email.data)) is not None:
+        form.form_errors.append(refused.message)  # decided before the password is checked
+        return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(refused.retry_after)}
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -116,10 +106,13 @@ def login():
             audit.record("auth.login", actor_id=user.id, actor_label=user.email)
             web_login.begin(user)  # commits last_login_at and the audit entry with the new session
             target = web_login.safe_next(request.args.get("next"))
-            return redirect(target or home_for(user))
+            response = redirect(target or home_for(user))
+            throttle.remember_device(response, form.email.data)
+            return response
     if g.get("login_failed"):
-        audit.record("auth.login_failed", actor_id=None,
-                     actor_label=services.normalize_email(form.email.data or "")[:254] or "unknown")
+        throttle.record_failure(form.email.data)
+        audit.record_failure("auth.login_failed", actor_id=None,
+                             actor_label=services.normalize_email(form.email.data or "")[:254] or "unknown")
         transactions.commit()
     status = 401 if g.get("login_failed") else (400 if form.errors else 200)
     return render_template("accounts/login.html", form=form), status
@@ -139,6 +132,8 @@ def logout():
 
 @bp.route("/account", methods=["GET", "POST"])
 @roles()
+@limiter.limit(throttles.password_check_limit, key_func=throttles.signed_in_account, methods=["POST"],
+               deduct_when=throttles.wrong_password)
 def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -158,7 +153,45 @@ def account():
                 "success",
             )
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form), 400 if form.errors else 200
+    return _account_page(form=form)
+
+
+def _for_this_user(form: ProfileForm) -> ProfileForm:
+    if current_user.is_staff:  # the hint speaks to complainants
+        form.phone.description = ""
+    return form
+
+
+def _profile_form() -> ProfileForm:
+    return _for_this_user(ProfileForm(data={"full_name": current_user.full_name, "phone": current_user.phone,
+                                            "locale": current_user.locale}))
+
+
+def _account_page(*, form=None, profile_form=None):
+    form = form or ChangePasswordForm(formdata=None)
+    profile_form = profile_form or _profile_form()
+    status = 400 if form.errors or profile_form.errors else 200
+    return render_template("accounts/account.html", form=form, profile_form=profile_form), status
+
+
+@bp.route("/account/profile", methods=["POST"])
+@roles()
+def account_profile():
+    form = _for_this_user(ProfileForm())
+    if form.validate_on_submit():
+        try:
+            changed = profile.update_profile(current_user, full_name=form.full_name.data,
+                                             phone=form.phone.data or "", locale=form.locale.data)
+        except profile.PhoneRequired:
+            form.phone.errors.append(_("Enter your phone: the officer uses it to reach you."))
+        else:
+            transactions.commit()
+            session[SESSION_KEY] = current_user.locale  # the pages follow the saved language at once
+            refresh_locale()  # and so does the message below
+            flash(_("Your profile has been saved.") if changed else _("Nothing was changed in your profile."),
+                  "success" if changed else "info")
+            return redirect(url_for("accounts.account"))
+    return _account_page(profile_form=form)
 
 
 @bp.route("/admin/users")
@@ -166,12 +199,14 @@ def account():
 def staff_users():
     query = request.args.get("q", "")[:100]
     role = request.args.get("role") if request.args.get("role") in {r.value for r in Role} else None
+    found = services.search_users(query, role=role)
+    enrolled = two_factor.enrolled_among([u.id for u in found])
     users = [
         {
-            "id": u.id, "email": u.email, "full_name": u.full_name, "role": u.role,
-            "active": u.active, "is_self": u.id == current_user.id,
+            "id": u.id, "email": u.email, "full_name": u.full_name, "position": u.position, "role": u.role,
+            "active": u.active, "is_self": u.id == current_user.id, "two_factor": u.id in enrolled,
         }
-        for u in services.search_users(query, role=role)
+        for u in found
     ]
     return render_template(
         "accounts/staff_users.html", users=users, query=query, role=role, form=ConfirmForm()
@@ -186,7 +221,7 @@ def staff_user_new():
         try:
             user, generated = services.create_staff(
                 email=form.email.data, role=Role(form.role.data), full_name=form.full_name.data,
-                phone=form.phone.data or "", locale=form.locale.data,
+                phone=form.phone.data or "", locale=form.locale.data, position=form.position.data,
             )
         except services.EmailTaken:
             form.email.errors.append(_("An account with this e-mail address already exists."))

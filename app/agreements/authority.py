@@ -14,14 +14,13 @@ from app.accounts.models import User
 from app.agreements.errors import (
     OFFICERS,
     BadUpload,
-    IllegalTransition,
     NotAllowed,
     NotFound,
     ReasonRequired,
     require_role,
 )
+from app.agreements.lifecycle import AUTHORITY_PROOF
 from app.agreements.models import AuthorityProof, ProofStatus
-from app.audit import services as audit
 from app.businesses.models import Association
 from app.documents.runtime import file_store
 from app.extensions import db
@@ -73,16 +72,13 @@ def decide_authority_proof(officer: User, proof_id: int, *, accept: bool, reason
     proof = db.session.get(AuthorityProof, proof_id)
     if proof is None:
         raise NotFound(proof_id)
-    if proof.status != ProofStatus.PENDING.value:
-        raise IllegalTransition("decide", proof.status)
+    action = "accept" if accept else "refuse"
+    AUTHORITY_PROOF.guard(proof.status, action)
     if not accept and not (reason or "").strip():
         raise ReasonRequired()
-    proof.status = (ProofStatus.ACCEPTED if accept else ProofStatus.REFUSED).value
     proof.reviewed_by_id, proof.reviewed_at = officer.id, utcnow()
     proof.reason = (reason or "").strip() or None
-    audit.record("agreement.authority_decision", actor_id=officer.id, actor_label=officer.email,
-                 subject_type="association", subject_id=proof.association_id,
-                 details={"proof": proof.id, "decision": proof.status, "reason": proof.reason})
+    AUTHORITY_PROOF.fire(proof, action, actor=officer, comment=proof.reason)
     db.session.flush()
     return proof
 

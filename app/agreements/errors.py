@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
+from app import statemachine
 from app.accounts.models import Role, User
 from app.agreements import cms
 
@@ -13,10 +16,8 @@ class AgreementError(Exception):
     pass
 
 
-class IllegalTransition(AgreementError):
-    def __init__(self, action: str, status: str) -> None:
-        super().__init__(f"{action} is not allowed from {status}")
-        self.action, self.status = action, status
+class IllegalTransition(AgreementError, statemachine.IllegalTransition):
+    message = _l("This action is not possible in the agreement's current state.")
 
 
 class NotAllowed(AgreementError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, RadioField, TextAreaField
+from wtforms import HiddenField, PasswordField, RadioField, TextAreaField
 from wtforms.validators import Optional
 
 from app.formkit import choices, max_length, required, strip
@@ -46,6 +46,23 @@ class AuthorityDecisionForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     comment = TextAreaField(_l("Reason"), [required(), max_length(2000)], filters=[strip])
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(_l("Comment for the association"), [required(), max_length(2000)], filters=[strip])
+
+
+class TerminateForm(FlaskForm):
+    """Irreversible: done only when the confirmation page sends ``confirmed`` "yes"."""
+
+    comment = TextAreaField(_l("Reason for termination"), [required(), max_length(2000)], filters=[strip])
+    confirmed = HiddenField()
+
+
+class CountersignForm(FlaskForm):
+    """Irreversible: done only when the confirmation page sends ``confirmed`` "yes"."""
+
+    confirmed = HiddenField()
 
 
 class TrustAnchorForm(FlaskForm):

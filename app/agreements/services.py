@@ -1,11 +1,7 @@
 """Agreement rules: the lifecycle state machine, signing, countersigning, the registry.
 
-Lifecycle (all transitions go through :func:`_apply`, the only place that changes
-``status``)::
-
-    draft --sign--> signed_by_association --countersign--> active --expire--> expired
-      ^                     |                                  \\--terminate--> terminated
-      \\------return---------/
+Lifecycle: the table is in :mod:`app.agreements.lifecycle`; all transitions go through
+:func:`_apply` and the shared state machine, the only place that changes ``status``.
 
 Operations flush and never commit. The two that produce PDFs run after the caller's
 commit and record their result in a short transaction of their own: :func:`ensure_draft_pdf`,
@@ -16,7 +12,6 @@ PDF is issued on download or by ``flask documents issue-pending``, as for talons
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
@@ -26,7 +21,7 @@ from app import transactions
 from app.accounts import passwords
 from app.accounts.models import User
 from app.accounts.services import hasher
-from app.agreements import cms, trust
+from app.agreements import cms, lifecycle, trust
 from app.agreements.authority import (  # noqa: F401 (part of this module's interface)
     authority_verified,
     decide_authority_proof,
@@ -50,6 +45,7 @@ from app.agreements.errors import (  # noqa: F401 (part of this module's interfa
     WrongPassword,
     require_role,
 )
+from app.agreements.lifecycle import TRANSITIONS, allowed_actions  # noqa: F401 (part of this interface)
 from app.agreements.models import (
     Agreement,
     AgreementEvent,
@@ -57,7 +53,6 @@ from app.agreements.models import (
     SignatureMethod,
 )
 from app.agreements.texts import AgreementText, latest_published
-from app.audit import services as audit
 from app.documents import services as documents
 from app.documents.models import DocumentKind
 from app.documents.pdf import render_pdf
@@ -70,43 +65,8 @@ STANDARD_TEXT = "pbi-standard"
 OPEN_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED_BY_ASSOCIATION, AgreementStatus.ACTIVE)
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[AgreementStatus]
-    target: AgreementStatus
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "sign": Transition(frozenset({AgreementStatus.DRAFT}), AgreementStatus.SIGNED_BY_ASSOCIATION),
-    "return": Transition(frozenset({AgreementStatus.SIGNED_BY_ASSOCIATION}), AgreementStatus.DRAFT),
-    "countersign": Transition(frozenset({AgreementStatus.SIGNED_BY_ASSOCIATION}), AgreementStatus.ACTIVE),
-    "expire": Transition(frozenset({AgreementStatus.ACTIVE}), AgreementStatus.EXPIRED),
-    "terminate": Transition(frozenset({AgreementStatus.ACTIVE}), AgreementStatus.TERMINATED),
-}
-
-
-def allowed_actions(status: str) -> set[str]:
-    return {name for name, rule in TRANSITIONS.items() if AgreementStatus(status) in rule.sources}
-
-
-def _check(agreement: Agreement, action: str) -> None:
-    if AgreementStatus(agreement.status) not in TRANSITIONS[action].sources:
-        raise IllegalTransition(action, agreement.status)
-
-
 def _apply(agreement: Agreement, action: str, actor: User | None, comment: str | None = None) -> None:
-    _check(agreement, action)
-    rule = TRANSITIONS[action]
-    current = AgreementStatus(agreement.status)
-    db.session.add(AgreementEvent(
-        agreement_id=agreement.id, actor_id=actor.id if actor else None, action=action,
-        from_status=current.value, to_status=rule.target.value, comment=comment,
-    ))
-    agreement.status = rule.target.value
-    audit.record("agreement.transition", actor_id=actor.id if actor else None,
-                 actor_label=actor.email if actor else "system", subject_type="agreement",
-                 subject_id=agreement.number or agreement.id,
-                 details={"action": action, "from": current.value, "to": rule.target.value})
+    lifecycle.AGREEMENT.fire(agreement, action, actor=actor, comment=comment)
 
 
 # --- texts ---------------------------------------------------------------------------
@@ -173,8 +133,7 @@ def ensure_draft_pdf(agreement_id: int, render_html) -> bytes:
 
 def _before_signing(agreement: Agreement, user: User) -> None:
     require_representative(user, agreement.association_id)
-    if AgreementStatus(agreement.status) is not AgreementStatus.DRAFT:
-        raise IllegalTransition("sign", agreement.status)
+    lifecycle.AGREEMENT.guard(agreement.status, "sign")
     if not authority_verified(agreement.association_id, user.id):
         raise AuthorityNotVerified()
     if agreement.draft_pdf_sha256 is None:
@@ -262,7 +221,7 @@ def countersign(agreement_id: int, supervisor: User) -> Agreement:
     """Activate: number, validity, and the final document reserved (produce it after commit)."""
     require_role(supervisor, SUPERVISORS)
     agreement = get_agreement(agreement_id)
-    _check(agreement, "countersign")
+    lifecycle.AGREEMENT.guard(agreement.status, "countersign")
     if needs_signature_acceptance(agreement):
         raise SignatureNeedsAcceptance()
     today = local_today()

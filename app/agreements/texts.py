@@ -39,6 +39,7 @@ import html
 import re
 import sys
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -208,8 +209,14 @@ def _placeholders_in(source: str, where: str) -> set[str]:
 
 
 def _inert(value: str) -> str:
-    """A value that renders as literal text: no HTML, no Markdown structure."""
-    flat = " ".join(value.split())
+    """A value that renders as literal text: no HTML, no Markdown structure.
+
+    Control characters become U+FFFD (the replacement character): they print nothing,
+    and Markdown itself uses two of them (STX, ETX) to mark the HTML it has set aside, so a
+    value holding one could splice the document; replaced, not dropped, so that a value
+    never becomes empty.
+    """
+    flat = "".join("\ufffd" if unicodedata.category(char) == "Cc" else char for char in " ".join(value.split()))
     escaped = _MARKDOWN_SPECIAL_RE.sub(r"\\\1", flat)
     # Backslash escapes first, entities second: the "&", "#" and ";" of the entities below
     # must reach Markdown unescaped to be recognised as entities.

@@ -10,6 +10,7 @@ from app import transactions
 from app.accounts.forms import ConfirmForm
 from app.accounts.guards import public, roles
 from app.accounts.models import Role
+from app.accounts.step_up import step_up_required
 from app.agreements import messages, queries, rendering, services
 from app.agreements.forms import AuthorityProofForm, CmsSignForm, PasswordSignForm
 from app.agreements.models import AgreementStatus
@@ -17,6 +18,7 @@ from app.businesses.services import NotFound as AssociationNotFound
 from app.businesses.services import association_for
 from app.documents import services as documents
 from app.extensions import limiter
+from app.inputs import page_number
 from app.uploads import read_limited
 
 bp = Blueprint("agreements", __name__)
@@ -38,9 +40,7 @@ def _own_agreement(agreement_id: int):
     return agreement
 
 
-@bp.route("/portal/associations/<int:association_id>/agreement")
-@roles(Role.ENTREPRENEUR)
-def association_home(association_id: int):
+def _association_page(association_id: int, status: int = 200, proof_form=None, problem: str | None = None):
     try:
         association = association_for(current_user, association_id)
     except AssociationNotFound:
@@ -50,8 +50,15 @@ def association_home(association_id: int):
         verified=services.authority_verified(association_id, current_user.id),
         proofs=queries.proofs(association_id=association_id),
         agreements=queries.agreements_of_association(association_id),
-        proof_form=AuthorityProofForm(), confirm=ConfirmForm(),
-    )
+        proof_form=proof_form or AuthorityProofForm(formdata=None), confirm=ConfirmForm(formdata=None),
+        problem=problem,
+    ), status
+
+
+@bp.route("/portal/associations/<int:association_id>/agreement")
+@roles(Role.ENTREPRENEUR)
+def association_home(association_id: int):
+    return _association_page(association_id)
 
 
 @bp.route("/portal/associations/<int:association_id>/authority", methods=["POST"])
@@ -68,13 +75,13 @@ def authority_upload(association_id: int):
         except services.NotAllowed:
             abort(404)
         except services.BadUpload as exc:
-            flash(messages.upload_problem(exc.problem), "error")
+            transactions.rollback()
+            form.document.errors = [*form.document.errors, messages.upload_problem(exc.problem)]
         else:
             transactions.commit()
             flash(_("The document has been sent. An officer will check it."), "success")
-    else:
-        flash(_("Choose a file."), "error")
-    return redirect(url_for("agreements.association_home", association_id=association_id))
+            return redirect(url_for("agreements.association_home", association_id=association_id))
+    return _association_page(association_id, 400, form, _("Nothing was sent: correct the marked fields."))
 
 
 @bp.route("/portal/associations/<int:association_id>/agreements", methods=["POST"])
@@ -94,16 +101,21 @@ def agreement_start(association_id: int):
     return redirect(url_for("agreements.agreement_detail", agreement_id=agreement.id))
 
 
+def _agreement_page(agreement, status: int = 200, problem: str | None = None, **bound):
+    """The representative's agreement page, with a refused signing form and its errors in place."""
+    return render_template(
+        "agreements/agreement.html", agreement=queries.agreement_view(agreement),
+        events=queries.events(agreement.id),
+        verified=services.authority_verified(agreement.association_id, current_user.id),
+        password_form=bound.get("password_form") or PasswordSignForm(formdata=None),
+        cms_form=bound.get("cms_form") or CmsSignForm(formdata=None), problem=problem,
+    ), status
+
+
 @bp.route("/portal/agreements/<int:agreement_id>")
 @roles(Role.ENTREPRENEUR)
 def agreement_detail(agreement_id: int):
-    agreement = _own_agreement(agreement_id)
-    return render_template(
-        "agreements/agreement.html", agreement=queries.agreement_view(agreement),
-        events=queries.events(agreement_id),
-        verified=services.authority_verified(agreement.association_id, current_user.id),
-        password_form=PasswordSignForm(), cms_form=CmsSignForm(),
-    )
+    return _agreement_page(_own_agreement(agreement_id))
 
 
 @bp.route("/portal/agreements/<int:agreement_id>/draft.pdf")
@@ -114,9 +126,13 @@ def agreement_draft_pdf(agreement_id: int):
     return pdf_response(data, f"agreement-draft-{agreement_id}.pdf")
 
 
-def _signing_failed(message: str, agreement_id: int):
-    flash(message, "error")
-    return redirect(url_for("agreements.agreement_detail", agreement_id=agreement_id))
+def _signing_failed(agreement_id: int, name: str, form, field, message: str | None = None):
+    """Nothing is signed; the page comes back with the problem beside the signing field."""
+    transactions.rollback()
+    if message is not None:
+        field.errors = [*field.errors, message]
+    return _agreement_page(_own_agreement(agreement_id), 400, message or _("Nothing was signed: correct the marked "
+                                                                           "fields."), **{name: form})
 
 
 @bp.route("/portal/agreements/<int:agreement_id>/sign/password", methods=["POST"])
@@ -126,12 +142,11 @@ def sign_password(agreement_id: int):
     _own_agreement(agreement_id)
     form = PasswordSignForm()
     if not form.validate_on_submit():
-        return _signing_failed(_("Enter your password to sign."), agreement_id)
+        return _signing_failed(agreement_id, "password_form", form, form.password)
     try:
         services.sign_with_password(agreement_id, current_user, form.password.data)
     except services.AgreementError as exc:
-        transactions.rollback()
-        return _signing_failed(messages.signing_problem(exc), agreement_id)
+        return _signing_failed(agreement_id, "password_form", form, form.password, messages.signing_problem(exc))
     transactions.commit()
     flash(_("The agreement has been signed and sent to the department for countersigning."), "success")
     return redirect(url_for("agreements.agreement_detail", agreement_id=agreement_id))
@@ -139,19 +154,19 @@ def sign_password(agreement_id: int):
 
 @bp.route("/portal/agreements/<int:agreement_id>/sign/cms", methods=["POST"])
 @roles(Role.ENTREPRENEUR)
+@step_up_required(back=lambda agreement_id: url_for("agreements.agreement_detail", agreement_id=agreement_id))
 def sign_cms(agreement_id: int):
     _own_agreement(agreement_id)
     form = CmsSignForm()
     if not form.validate_on_submit():
-        return _signing_failed(_("Choose the signature file."), agreement_id)
+        return _signing_failed(agreement_id, "cms_form", form, form.signature)
     data = read_limited(form.signature.data.stream, 1024 * 1024)
     if data is None:
-        return _signing_failed(messages.upload_problem("size"), agreement_id)
+        return _signing_failed(agreement_id, "cms_form", form, form.signature, messages.upload_problem("size"))
     try:
         agreement = services.sign_with_cms(agreement_id, current_user, data)
     except services.AgreementError as exc:
-        transactions.rollback()
-        return _signing_failed(messages.signing_problem(exc), agreement_id)
+        return _signing_failed(agreement_id, "cms_form", form, form.signature, messages.signing_problem(exc))
     transactions.commit()
     if agreement.cms_trusted:
         flash(_("The signature is valid. The agreement has been sent to the department for countersigning."),
@@ -181,7 +196,7 @@ def agreement_pdf(agreement_id: int):
 @public
 def registry():
     query = request.args.get("q", "")[:100]
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     return render_template("agreements/registry.html", result=queries.registry(query, page), query=query)
 
 

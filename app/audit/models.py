@@ -141,3 +141,20 @@ def _attach(table, statements: dict[str, list[str]]) -> None:
 
 _attach(AuditEntry.__table__, _LOG_DDL)
 _attach(AuditHead.__table__, _HEAD_DDL)
+
+
+class FailureCount(db.Model):
+    """How many failures of one kind one source had in one minute (app.audit.failures).
+
+    The first failure of a minute writes an audit row; the others only count here, so a
+    flood of 403s or wrong passwords cannot flood the chained log. Not chained itself:
+    the next window's audit row carries this window's final count into the chain.
+    """
+
+    __tablename__ = "audit_failure_counts"
+
+    action: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # "user:<id>" for a signed-in actor, "address:<client address>" otherwise.
+    source: Mapped[str] = mapped_column(String(254), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)  # naive UTC, whole minute
+    count: Mapped[int]

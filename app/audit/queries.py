@@ -53,18 +53,10 @@ def local_day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
-def search(*, action: str | None = None, actor: str | None = None, subject_type: str | None = None,
-           subject_id: str | None = None, since: date | None = None, until: date | None = None,
-           upto: int | None = None, page: int = 1, per_page: int = 50) -> AuditPage:
-    """Entries newest first (by id: the append order), one page of them.
-
-    ``action`` is a prefix ("complaint." matches every complaint action); ``actor`` a
-    case-insensitive part of the actor label; ``subject_type`` and ``subject_id`` match
-    exactly; ``since`` and ``until`` are Asia/Almaty calendar days, both included.
-    ``upto`` keeps only entries with ``id <= upto``: pass the id of the newest entry of
-    the first page to the next pages, and entries appended meanwhile do not shift them.
-    A page beyond the last gives the last page.
-    """
+def search_conditions(*, action: str | None = None, actor: str | None = None, subject_type: str | None = None,
+                      subject_id: str | None = None, since: date | None = None, until: date | None = None,
+                      upto: int | None = None) -> list:
+    """The WHERE conditions of :func:`search`'s filters (the page and the export share them)."""
     conditions = []
     if action:
         conditions.append(AuditEntry.action.startswith(action, autoescape=True))
@@ -80,7 +72,23 @@ def search(*, action: str | None = None, actor: str | None = None, subject_type:
         conditions.append(AuditEntry.at < local_day_start(until + timedelta(days=1)))
     if upto is not None:
         conditions.append(AuditEntry.id <= upto)
+    return conditions
 
+
+def search(*, action: str | None = None, actor: str | None = None, subject_type: str | None = None,
+           subject_id: str | None = None, since: date | None = None, until: date | None = None,
+           upto: int | None = None, page: int = 1, per_page: int = 50) -> AuditPage:
+    """Entries newest first (by id: the append order), one page of them.
+
+    ``action`` is a prefix ("complaint." matches every complaint action); ``actor`` a
+    case-insensitive part of the actor label; ``subject_type`` and ``subject_id`` match
+    exactly; ``since`` and ``until`` are Asia/Almaty calendar days, both included.
+    ``upto`` keeps only entries with ``id <= upto``: pass the id of the newest entry of
+    the first page to the next pages, and entries appended meanwhile do not shift them.
+    A page beyond the last gives the last page.
+    """
+    conditions = search_conditions(action=action, actor=actor, subject_type=subject_type, subject_id=subject_id,
+                                   since=since, until=until, upto=upto)
     window = page_window(select(AuditEntry.id).where(*conditions), page, per_page)
     stmt = (
         select(AuditEntry.id, AuditEntry.at, AuditEntry.actor_label, AuditEntry.action,

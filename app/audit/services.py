@@ -57,7 +57,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -70,16 +69,6 @@ from app.timeutil import utcnow
 HASH_VERSION = "pbi-audit-v1"
 SYSTEM_LABEL = "system"
 ANONYMOUS_LABEL = "anonymous"
-
-# Prefixes offered by the filter on the audit page (any prefix may still be searched).
-ACTION_PREFIXES: tuple[tuple[str, Any], ...] = (
-    ("auth.", _l("Sign-in and access")),
-    ("complaint.", _l("Complaints")),
-    ("evidence.", _l("Evidence")),
-    ("document.", _l("Documents")),
-    ("user.", _l("User accounts")),
-    ("agreement.", _l("Agreements")),
-)
 
 _LOG = AuditEntry.__table__
 _HEAD = AuditHead.__table__
@@ -269,6 +258,16 @@ def record(action: str, *, actor_id: int | None, actor_label: str, subject_type:
     return entry
 
 
+def record_failure(action: str, **fields: Any) -> AuditEntry | None:
+    """A failure (403, failed sign-in): counted, and audited once per source and minute.
+
+    Same arguments as :func:`record`; see :mod:`app.audit.failures` for the rule.
+    """
+    from app.audit import failures  # failures builds on record()
+
+    return failures.record(action, **fields)
+
+
 # -- verifying -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -373,5 +372,3 @@ def verify_chain(*, batch_size: int = 1000) -> ChainReport:
                            f"head points to row {head_now_id} but the last row is {max_id}")
     return ChainReport(True, checked, None, None)
 
-
-# -- searching -------------------------------------------------------------------------

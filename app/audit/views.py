@@ -12,8 +12,9 @@ from wtforms.validators import Optional, Regexp
 
 from app.accounts.guards import roles
 from app.accounts.models import Role
-from app.audit import queries, services
+from app.audit import labels, queries, services
 from app.formkit import max_length, strip
+from app.inputs import date_in_range, page_number, record_id
 
 bp = Blueprint("audit", __name__, url_prefix="/staff")
 
@@ -24,7 +25,10 @@ FILTERS = ("action", "actor", "subject_type", "subject_id", "since", "until")
 
 
 class AuditFilterForm(FlaskForm):
-    """GET filters; any action prefix is accepted, the known ones are offered."""
+    """GET filters; the known actions (by group) and object types are offered as choices.
+
+    Any well-formed action prefix or object type is still accepted (an older link), and is
+    then offered as it was typed."""
 
     class Meta:
         csrf = False
@@ -35,17 +39,20 @@ class AuditFilterForm(FlaskForm):
                     Regexp(_ACTION, message=_l("Use lower-case letters, digits, dots and underscores."))],
     )
     actor = StringField(_l("User (e-mail address or part of it)"), [Optional(), max_length(254)], filters=[strip])
-    subject_type = StringField(_l("Subject type"), [Optional(), max_length(64)], filters=[strip])
+    subject_type = SelectField(_l("Subject type"), validate_choice=False, filters=[strip],
+                               validators=[Optional(), max_length(64)])
     subject_id = StringField(_l("Subject number"), [Optional(), max_length(64)], filters=[strip])
-    since = DateField(_l("From (date)"), [Optional()])
-    until = DateField(_l("To (date, inclusive)"), [Optional()])
+    since = DateField(_l("From (date)"), [Optional(), date_in_range()])
+    until = DateField(_l("To (date, inclusive)"), [Optional(), date_in_range()])
 
     def __init__(self, formdata):
         super().__init__(formdata)
-        self.action.choices = [("", _l("All actions")), *services.ACTION_PREFIXES]
-        current = self.action.data
-        if current and current not in {value for value, _label in self.action.choices}:
-            self.action.choices.append((current, current))
+        self.action.choices = labels.action_choices()
+        self.subject_type.choices = labels.subject_type_choices()
+        for select in (self.action, self.subject_type):
+            current = select.data
+            if current and current not in {value for value, _label in select.choices}:
+                select.choices.append((current, current))
 
     def criteria(self) -> dict:
         """The valid filters, ready for :func:`queries.search` (invalid ones are ignored)."""
@@ -54,7 +61,7 @@ class AuditFilterForm(FlaskForm):
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return page_number()
 
 
 def _render(report: services.ChainReport | None):
@@ -62,14 +69,16 @@ def _render(report: services.ChainReport | None):
     criteria = form.criteria()
     # The page links carry the newest id seen on the first page, so that entries
     # appended while someone pages through do not push rows onto the next page.
-    upto = request.args.get("upto", type=int)
+    upto = record_id("upto")
     if upto is None:
         head = services.head_state()
         upto = head[0] if head else 0
     result = queries.search(**criteria, upto=upto, page=_page_number(), per_page=PER_PAGE)
     link_args = {name: request.args[name] for name in FILTERS if request.args.get(name)}
     link_args["upto"] = upto
-    return render_template("audit/log.html", form=form, result=result, report=report, link_args=link_args)
+    export_args = {name: value for name, value in link_args.items() if name != "upto"}
+    return render_template("audit/log.html", form=form, result=result, report=report, link_args=link_args,
+                           export_args=export_args, labels=labels)
 
 
 @bp.route("/audit")

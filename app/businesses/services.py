@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from app.accounts.models import User
+from app.audit import services as audit
 from app.businesses import identifiers
 from app.businesses.models import Association, Business, BusinessKind
 from app.businesses.reference import DISTRICTS, SECTORS, district_name, sector_name
@@ -83,6 +84,12 @@ def _number_in_use(number: str) -> bool:
 def _flush_unique(record, number: str) -> None:
     if _number_in_use(number) or not add_unique(record):
         raise NumberTaken(number)
+
+
+def record_number_taken(user: User, number: str, *, registering: str) -> None:
+    """Audit that ``user`` was told ``number`` is already registered (flushes)."""
+    audit.record("business.number_taken", actor_id=user.id, actor_label=user.email,
+                 details={"number": number, "registering": registering})
 
 
 def register_business(

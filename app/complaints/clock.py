@@ -10,7 +10,16 @@ Administrative Procedural Code of the Republic of Kazakhstan, as this registry a
 - **due soon**: open, and its effective due date is today or within the next
   ``PBI_DUE_SOON_WORKING_DAYS`` working days (the same window for the dashboard card, the
   queue filter, the queue's row marks and the daily reminders);
-- **forwarding due**: the last day to forward to a competent body (3 working days).
+- **forwarding due**: the last day to forward to a competent body (3 working days);
+- **first decision**: the day (Asia/Almaty) of a complaint's first decision — resolved,
+  forwarded or rejected — the working days from its registration day to that day, and
+  whether it was **in term**: on or before the forwarding due date for a forward, the
+  effective due date (as extended then) for the others. Kept on the complaint
+  (:func:`record_first_decision`) for the statistics; a decision after an appeal does not
+  change it (the appeal has its own term);
+- **appeal deadline**: the last day (inclusive) the complainant may appeal a decision:
+  ``PBI_APPEAL_WINDOW_DAYS`` calendar days after the day it was made (Asia/Almaty) — the
+  portal, the appeal check and the decision letter all read it from :func:`appeal_deadline`.
 
 The database keeps two of these as generated columns, so that the default order of the
 queue — open first, then by effective due date, then by id — is read from an index:
@@ -22,14 +31,16 @@ functions below must give the same answers (``tests/complaints/test_clock.py`` c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_
 from sqlalchemy.sql import ColumnElement
 
 from app.calendar.workdays import default_calendar
+from app.calendar.years import CalendarError
 from app.complaints.statuses import OPEN_STATUSES
+from app.timeutil import to_local
 
 OPEN = tuple(sorted(status.value for status in OPEN_STATUSES))
 EFFECTIVE_DUE_SQL = "coalesce(extended_until, due_date)"
@@ -111,3 +122,44 @@ def queue_order() -> tuple:
     """The default order of the queue: open first, then by effective due date, then by id."""
     complaint = _complaint()
     return complaint.queue_rank, complaint.effective_due, complaint.id
+
+
+def appeal_deadline_after(decided_at: datetime) -> date:
+    """The last day to appeal a decision made at ``decided_at`` (naive UTC)."""
+    return to_local(decided_at).date() + timedelta(days=current_app.config["PBI_APPEAL_WINDOW_DAYS"])
+
+
+def appeal_deadline(complaint) -> date | None:
+    """The last day to appeal ``complaint``'s decision; ``None`` before a decision."""
+    return None if complaint.decided_at is None else appeal_deadline_after(complaint.decided_at)
+
+
+# --- the first decision, kept for the statistics -------------------------------------------
+
+FORWARD = "forward"
+
+
+def first_decision_facts(*, action: str, decided_day: date, registration_day: date, due_date: date,
+                         forwarding_due: date, extended_until: date | None) -> tuple[int | None, bool]:
+    """(working days from registration to ``decided_day``, decided in term) of a first decision.
+
+    The working days are ``None`` when the calendar does not cover the registration year
+    (only synthetic historical data has such complaints); the term is known regardless.
+    """
+    due = forwarding_due if action == FORWARD else effective_due(extended_until, due_date)
+    try:
+        working_days = default_calendar().working_days_between(registration_day, decided_day)
+    except CalendarError:
+        working_days = None
+    return working_days, decided_day <= due
+
+
+def record_first_decision(complaint, action: str, decided_at: datetime) -> None:
+    """Keep ``complaint``'s first decision (made at ``decided_at``, naive UTC); later ones leave it."""
+    if complaint.decided_on is not None:
+        return
+    day = to_local(decided_at).date()
+    complaint.decision_working_days, complaint.decided_in_term = first_decision_facts(
+        action=action, decided_day=day, registration_day=complaint.registration_day, due_date=complaint.due_date,
+        forwarding_due=complaint.forwarding_due, extended_until=complaint.extended_until)
+    complaint.decided_on = day

@@ -64,7 +64,18 @@ class Complaint(db.Model):
         Index("ix_complaints_district_queue", "incident_district", "queue_rank", "effective_due", "id"),
         Index("ix_complaints_pressure_queue", "pressure_type", "queue_rank", "effective_due", "id"),
         Index("ix_complaints_body_queue", "body_category", "queue_rank", "effective_due", "id"),
+        # The same body / official in other complaints (app.reporting.names keys): indexed counts;
+        # with the time of receipt, the repeat-offender view's groups are read from the index alone.
+        Index("ix_complaints_body_key", "body_key", "official_key", "received_at"),
+        Index("ix_complaints_official_key", "official_key"),
         Index("ix_complaints_received", "received_at", "id"),
+        # The staff statistics (app.reporting.statistics) read a period along one of these,
+        # never the table: each holds every column those queries filter, group or count on.
+        Index("ix_complaints_stats_received", "received_at", "incident_district", "pressure_type", "body_category",
+              "assigned_officer_id", "association_id", "amount_demanded", "extended_until", "body_name"),
+        Index("ix_complaints_stats_decided", "decided_on", "incident_district", "pressure_type", "body_category",
+              "assigned_officer_id", "association_id", "decision_working_days", "decided_in_term", "status",
+              "outcome", "appealed_at", "decided_at", "forwarded_to", "body_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +96,9 @@ class Complaint(db.Model):
     body_name: Mapped[str] = mapped_column(String(300))
     official_name: Mapped[str | None] = mapped_column(String(200))
     official_position: Mapped[str | None] = mapped_column(String(200))
+    # Comparison keys of body_name and official_name (app.reporting.names), written with the complaint.
+    body_key: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    official_key: Mapped[str | None] = mapped_column(String(300))
     incident_date: Mapped[date]
     incident_district: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
@@ -114,6 +128,12 @@ class Complaint(db.Model):
     forwarded_to: Mapped[str | None] = mapped_column(String(300))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
+    # The first decision (resolve, forward or reject), kept for the statistics: its day
+    # (Asia/Almaty), the working days it took from registration, and whether it met the
+    # legal term then in force (clock.record_first_decision). Never rewritten after an appeal.
+    decided_on: Mapped[date | None]
+    decision_working_days: Mapped[int | None]
+    decided_in_term: Mapped[bool | None]
     appeal_reason: Mapped[str | None] = mapped_column(Text)
     appealed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, make_dataclass
 from datetime import date, datetime
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.businesses.models import Association, Business
-from app.complaints import clock, counts, search
+from app.complaints import clock, counts, queue_search
 from app.complaints.models import CaseMessage, Complaint, ComplaintEvent, Evidence
+from app.complaints.services import AS_FILED, Filing
 from app.database import COUNT_CAP, page_window
 from app.documents.models import Document
 from app.extensions import db
@@ -29,6 +30,9 @@ class QueueFilter:
     due_before: date | None = None  # "due within N working days", resolved to a date by the view
     query: str = ""
     sort: str = "due"  # "due" | "received"
+    # The officer whose word search is limited to the texts they may read (see
+    # readable_text); None for a supervisor or an admin, who may read every case.
+    search_reader: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,79 +64,55 @@ class QueuePage:
     counts: dict[str, int]
 
 
-@dataclass
-class _Search:
-    """What the queue's search adds: a condition, and how many complaints matched (capped)."""
+def kind_conditions(*, district: str | None = None, pressure_type: str | None = None,
+                    body_category: str | None = None, body_name: str | None = None, officer_id: int | None = None,
+                    covered: bool | None = None) -> list:
+    """Conditions on what a complaint is about and who has it (the queue's and the statistics' filters)."""
+    conditions = []
+    for column, value in ((Complaint.incident_district, district), (Complaint.pressure_type, pressure_type),
+                          (Complaint.body_category, body_category), (Complaint.body_name, body_name),
+                          (Complaint.assigned_officer_id, officer_id)):
+        if value:
+            conditions.append(column == value)
+    if covered is not None:
+        conditions.append(Complaint.association_id.is_not(None) if covered else Complaint.association_id.is_(None))
+    return conditions
 
-    condition: object | None = None
-    matches: int | None = None  # known for a word search: counted from the index alone
-    postgresql_words: list[str] | None = None  # a word search on PostgreSQL (read in one scan)
 
-
-def _conditions(filters: QueueFilter, window: clock.Window, found: _Search) -> list:
+def queue_conditions(filters: QueueFilter, window: clock.Window, found: queue_search.Plan) -> list:
+    """The queue's WHERE conditions for ``filters`` (and the search's ``found`` plan): the page and the export."""
     conditions = []
     if filters.status:
         conditions.append(Complaint.status == filters.status)
-    if filters.pressure_type:
-        conditions.append(Complaint.pressure_type == filters.pressure_type)
-    if filters.body_category:
-        conditions.append(Complaint.body_category == filters.body_category)
-    if filters.district:
-        conditions.append(Complaint.incident_district == filters.district)
-    if filters.officer_id:
-        conditions.append(Complaint.assigned_officer_id == filters.officer_id)
-    if filters.covered is not None:
-        conditions.append(Complaint.association_id.is_not(None) if filters.covered
-                          else Complaint.association_id.is_(None))
+    conditions += kind_conditions(district=filters.district, pressure_type=filters.pressure_type,
+                                  body_category=filters.body_category, officer_id=filters.officer_id,
+                                  covered=filters.covered)
     if filters.overdue:
         conditions.append(clock.sql_overdue(window.today))
     if filters.due_before:
         conditions.append(clock.sql_due_soon(window.today, filters.due_before))
     if found.condition is not None:
         conditions.append(found.condition)
+    if found.scope is not None:
+        conditions.append(found.scope)
     return conditions
-
-
-def _search(query: str) -> _Search:
-    """A complaint number or a BIN/IIN exactly; anything else by the full-text index."""
-    query = query.strip()
-    if not query:
-        return _Search()
-    number = search.exact_number(query)
-    if number:
-        return _Search(Complaint.number == number)
-    bin_or_iin = search.exact_bin(query)
-    if bin_or_iin:
-        return _Search(Complaint.business_id.in_(select(Business.id).where(Business.number == bin_or_iin)))
-    words = search.words(query)
-    if not words:
-        return _Search(false(), 0)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return _Search(postgresql_words=words)
-    matches = search.sqlite_match_count(words)
-    complaint_id = Complaint.id
-    if matches > search.BROAD_MATCHES:
-        # A broad word: "id + 0" keeps SQLite from fetching every match by id and sorting them
-        # all; it walks the order's index instead and keeps the rows that match.
-        complaint_id = Complaint.id + 0
-    return _Search(search.sqlite_condition(words, complaint_id), matches)
 
 
 def queue(filters: QueueFilter, *, window: clock.Window, page: int = 1, per_page: int = 25) -> QueuePage:
     """One page of the queue: the page's ids read along an index, then those rows with their names."""
-    found = _search(filters.query)
-    conditions = _conditions(filters, window, found)
+    found = queue_search.plan(filters.query, filters.search_reader)
+    conditions = queue_conditions(filters, window, found)
     per_status = status_counts()
     received = filters.sort == "received"
     if found.postgresql_words is not None:
-        page_of, page_ids = _postgresql_search_page(conditions, found.postgresql_words, received, page, per_page)
+        page_of, page_ids = queue_search.postgresql_page(conditions, found.postgresql_words, received, page, per_page)
     else:
         page_of, page_ids = _page(conditions, filters, found, per_status, received, page, per_page)
     return QueuePage(_rows(page_ids, window), page_of.page, page_of.pages, page_of.total, page_of.capped,
                      per_status)
 
 
-def _page(conditions, filters: QueueFilter, found: _Search, per_status, received: bool, page: int,
+def _page(conditions, filters: QueueFilter, found: queue_search.Plan, per_status, received: bool, page: int,
           per_page: int):
     """The page's ids read along the order's index (and the count, capped or known)."""
     known_total = None  # exact when nothing else is filtered: the maintained counts, the index's count
@@ -146,24 +126,6 @@ def _page(conditions, filters: QueueFilter, found: _Search, per_status, received
     page_of = page_window(ids, page, per_page, total=known_total)
     order = (Complaint.received_at.desc(), Complaint.id.desc()) if received else clock.queue_order()
     return page_of, list(db.session.scalars(ids.order_by(*order).limit(per_page).offset(page_of.offset)))
-
-
-def _postgresql_search_page(conditions, words: list[str], received: bool, page: int, per_page: int):
-    """PostgreSQL: the newest matches (at most the cap + 1) in one scan of the GIN index, ordered here.
-
-    The index's bitmap scan reads the matching rows anyway; taking their order columns
-    with them avoids joining the matches back to the whole table.
-    """
-    matches = db.session.execute(
-        select(Complaint.id, Complaint.queue_rank, Complaint.effective_due, Complaint.received_at)
-        .where(*conditions, search.postgresql_match(words))
-        .order_by(Complaint.id.desc()).limit(search.MAX_MATCHES + 1)).all()
-    if received:
-        matches.sort(key=lambda m: (m.received_at, m.id), reverse=True)
-    else:
-        matches.sort(key=lambda m: (m.queue_rank, m.effective_due, m.id))
-    page_of = page_window(None, page, per_page, total=len(matches))
-    return page_of, [m.id for m in matches[page_of.offset:page_of.offset + per_page]]
 
 
 def _rows(page_ids: list[int], window: clock.Window) -> list[QueueRow]:
@@ -216,33 +178,17 @@ def dashboard(user_id: int, *, window: clock.Window) -> Dashboard:
     )
 
 
-@dataclass(frozen=True)
-class CaseView:
-    """The complaint's own fields, as plain values for the case pages."""
-
-    id: int
-    number: str
-    status: str
-    pressure_type: str
-    body_category: str
-    body_name: str
-    official_name: str | None
-    official_position: str | None
-    incident_date: date
-    incident_district: str
-    description: str
-    amount_demanded: int | None
-    keep_identity_confidential: bool
-    association_may_follow: bool
-    received_at: datetime
-    registration_day: date
-    forwarding_due: date
-    extended_until: date | None
-    extension_reason: str | None
-    outcome: str | None
-    forwarded_to: str | None
-    appeal_reason: str | None
-    appealed_at: datetime | None
+# The case's state, beside what was filed (services.Filing, the one declaration of the filed fields).
+_CASE_STATE = (("id", int), ("number", str), ("status", str), ("received_at", datetime), ("registration_day", date),
+               ("forwarding_due", date), ("extended_until", date | None), ("extension_reason", str | None),
+               ("outcome", str | None), ("forwarded_to", str | None), ("appeal_reason", str | None),
+               ("appealed_at", datetime | None))
+CaseView = make_dataclass(
+    "CaseView",
+    [*_CASE_STATE, *((field.name, field.type) for field in fields(Filing) if field.name in AS_FILED)],
+    frozen=True)
+CaseView.__module__ = __name__
+CaseView.__doc__ = "The complaint's own fields, as plain values for the case pages."
 
 
 def case_view(complaint: Complaint) -> CaseView:
@@ -285,6 +231,7 @@ class DocumentView:
     number: str
     kind: str
     issued_at: datetime | None
+    verification_code: str = ""
 
 
 def events(complaint_id: int) -> list[EventView]:
@@ -317,7 +264,7 @@ def evidence(complaint_id: int) -> list[EvidenceView]:
 def documents_of(complaint_id: int) -> list[DocumentView]:
     rows = db.session.scalars(select(Document).where(Document.subject_type == "complaint",
                                                      Document.subject_id == complaint_id).order_by(Document.id))
-    return [DocumentView(d.id, d.number, d.kind, d.issued_at) for d in rows]
+    return [DocumentView(d.id, d.number, d.kind, d.issued_at, d.verification_code) for d in rows]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from app.documents.runtime import file_store
 from app.extensions import db
 from app.notifications import services as notifications
 from app.numbering import next_number
+from app.reporting import names
 from app.timeutil import local_today, to_local, utcnow
 from app.uploads import UploadRejected, check_evidence, display_name
 
@@ -67,6 +68,13 @@ class Upload:
 
 @dataclass(frozen=True)
 class Filing:
+    """What the complainant fills in: the one declaration of a complaint's filed fields.
+
+    The filing form has a field of each name (``views._filing`` reads them by name), the
+    complaint stores the :data:`AS_FILED` ones as given (cleaned), and the case pages show
+    them (``queries.CaseView`` is derived from this declaration).
+    """
+
     business_id: int
     association_id: int | None
     association_may_follow: bool
@@ -82,6 +90,27 @@ class Filing:
     keep_identity_confidential: bool
     consent: bool
     submission_token: str
+
+
+# Stored on the complaint as filed (strings stripped, an empty optional text is None); the
+# other filed fields are checked (business, association, consent, token) or derived.
+AS_FILED = ("association_may_follow", "pressure_type", "body_category", "body_name", "official_name",
+            "official_position", "incident_date", "incident_district", "description", "amount_demanded",
+            "keep_identity_confidential")
+
+
+_OPTIONAL_TEXTS = frozenset({"official_name", "official_position"})
+
+
+def _as_filed(filing: Filing) -> dict:
+    values = {}
+    for name in AS_FILED:
+        value = getattr(filing, name)
+        if isinstance(value, str):
+            value = value.strip()
+        values[name] = (value or None) if name in _OPTIONAL_TEXTS else value
+    values["association_may_follow"] = filing.association_id is not None and filing.association_may_follow
+    return values
 
 
 def actor_label(user: User | None) -> str:
@@ -127,13 +156,6 @@ def for_staff(complaint_id: int) -> Complaint:
     if complaint is None:
         raise NotFound(complaint_id)
     return complaint
-
-
-def record_staff_read(user: User, complaint: Complaint, what: str) -> None:
-    """Reads of a confidential complaint by staff go to the audit log."""
-    if complaint.keep_identity_confidential:
-        audit.record("complaint.read", actor_id=user.id, actor_label=actor_label(user), subject_type="complaint",
-                     subject_id=complaint.number, details={"what": what})
 
 
 # --- filing ----------------------------------------------------------------------------
@@ -206,19 +228,14 @@ def file_complaint(user: User, filing: Filing, uploads: list[Upload], *,
     number = next_number("complaint", to_local(received).year)
     business = db.session.get(Business, filing.business_id)
     complaint = Complaint(
-        number=number, business_id=filing.business_id,
+        number=number, business_id=filing.business_id, **_as_filed(filing),
         filed_by_id=user.id, submission_token=filing.submission_token, association_id=filing.association_id,
-        association_may_follow=filing.association_id is not None and filing.association_may_follow,
-        pressure_type=filing.pressure_type, body_category=filing.body_category, body_name=filing.body_name.strip(),
-        official_name=(filing.official_name or "").strip() or None,
-        official_position=(filing.official_position or "").strip() or None,
-        incident_date=filing.incident_date, incident_district=filing.incident_district,
-        description=filing.description.strip(), amount_demanded=filing.amount_demanded,
-        keep_identity_confidential=filing.keep_identity_confidential, consent_at=received,
+        consent_at=received,
         received_at=received, registration_day=registration_day,
         due_date=calendar.consideration_due(received_aware), forwarding_due=calendar.forwarding_due(received_aware),
         search_text=search.document(number, filing.body_name, filing.official_name, filing.official_position,
                                     filing.description, business.name, business.number),
+        **names.keys(filing.body_name, filing.official_name),
     )
     db.session.add(complaint)
     db.session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.businesses.reference import district_name
-from app.complaints import reference, rendering
+from app.complaints import letters, reference, rendering
 from app.documents import services as documents
 from app.documents.models import DocumentKind
 
@@ -13,6 +13,8 @@ from app.documents.models import DocumentKind
 def init_app(app: Flask) -> None:
     documents.register_renderer(DocumentKind.COMPLAINT_RECEIPT, rendering.talon_html)
     documents.register_renderer(DocumentKind.DECISION, rendering.decision_html)
+    documents.register_renderer(DocumentKind.FORWARDING_LETTER, letters.forwarding_letter_html)
+    documents.register_renderer(DocumentKind.EXTENSION_NOTICE, letters.extension_notice_html)
     documents.register_status_provider("complaint", rendering.public_status)
     app.jinja_env.globals.update(
         complaint_status_label=lambda code: reference.label(reference.STATUSES, code),

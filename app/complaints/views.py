@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import fields
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import transactions
+from app import confirmation, transactions
 from app.accounts.guards import roles
 from app.accounts.models import Role
 from app.agreements import services as agreements
 from app.businesses.services import businesses_of
-from app.complaints import casework, clock, messages, queries, services, workflow
-from app.complaints.forms import AnswerForm, ComplaintForm, MessageForm, ReasonForm
+from app.complaints import case_actions, case_page, clock, queries, refusals, services, workflow
+from app.complaints.forms import AnswerForm, AppealForm, ComplaintForm, MessageForm
 from app.complaints.web import attachment, upload_limit, uploads_from
 from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
+from app.templating import local_date
 
 bp = Blueprint("complaints", __name__, url_prefix="/portal")
 
@@ -41,16 +43,11 @@ def _filing_form() -> ComplaintForm:
 
 
 def _filing(form: ComplaintForm) -> services.Filing:
-    return services.Filing(
-        business_id=form.business_id.data, association_id=int(form.association_id.data or 0) or None,
-        association_may_follow=form.association_may_follow.data, pressure_type=form.pressure_type.data,
-        body_category=form.body_category.data, body_name=form.body_name.data,
-        official_name=form.official_name.data, official_position=form.official_position.data,
-        incident_date=form.incident_date.data, incident_district=form.incident_district.data,
-        description=form.description.data, amount_demanded=form.amount_demanded.data,
-        keep_identity_confidential=form.keep_identity_confidential.data, consent=form.consent.data,
-        submission_token=form.submission_token.data or "",
-    )
+    """The form's fields of :class:`services.Filing`'s names (the form declares one for each)."""
+    values = {field.name: form[field.name].data for field in fields(services.Filing)}
+    values["association_id"] = int(values["association_id"] or 0) or None
+    values["submission_token"] = values["submission_token"] or ""
+    return services.Filing(**values)
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -60,16 +57,16 @@ def new():
     form = _filing_form()
     if not form.business_id.choices:
         flash(_("Register your business first: a complaint is filed on behalf of a business."), "info")
-        return redirect(url_for("businesses.business_new"))
+        return redirect(url_for("businesses.business_new", next=url_for("complaints.new")))
     if form.validate_on_submit():
         if not form.submission_token.data:
             abort(400)
         try:
             complaint, created = services.file_complaint(current_user, _filing(form), uploads_from("evidence"))
         except services.EvidenceRejected as exc:
-            form.evidence.errors.append(messages.evidence_problem(exc))
+            form.evidence.errors.append(refusals.evidence_problem(exc))
         except services.InvalidFiling as exc:
-            form.form_errors.append(messages.filing_problem(exc))
+            form.form_errors.append(refusals.filing_problem(exc))
         else:
             complaint_id, number = complaint.id, complaint.number
             transactions.commit()  # filed and durable first; the talon is issued after the commit
@@ -86,31 +83,54 @@ def index():
     return render_template("complaints/index.html", complaints=queries.complaints_of(current_user))
 
 
+PORTAL_CASE_FORMS = {"message_form": MessageForm, "answer_form": AnswerForm, "appeal_form": AppealForm}
+
+
+def _case_page(complaint, status: int = 200, problem: str | None = None, **bound):
+    """The complainant's case page, with ``bound`` forms (a refused submission's) in place of empty ones."""
+    actions = workflow.available(current_user, complaint)
+    appeal_until = case_actions.appeal_deadline(complaint) if "appeal" in actions else None
+    forms = {name: bound.get(name) or form_class(formdata=None) for name, form_class in PORTAL_CASE_FORMS.items()}
+    for name, form in forms.items():  # the forms share field names: each id names its form
+        for field in form:
+            if field.type != "CSRFTokenField":
+                field.id = f"{name.removesuffix('_form')}-{field.name}"
+                field.label.field_id = field.id
+    events = queries.events(complaint.id)
+    return render_template(
+        "complaints/detail.html", complaint=queries.case_view(complaint),
+        effective_due=clock.of(complaint), extras=case_page.extras(complaint.status, complaint.appealed_at, events),
+        events=events, messages=queries.messages(complaint.id, include_internal=False),
+        evidence=queries.evidence(complaint.id), documents=queries.documents_of(complaint.id),
+        association=queries.association_name(complaint.association_id), actions=actions,
+        appeal_until=appeal_until, problem=problem, refused=next(iter(bound), None), **forms,
+    ), status
+
+
 @bp.route("/complaints/<int:complaint_id>")
 @roles(Role.ENTREPRENEUR)
 def detail(complaint_id: int):
+    return _case_page(_complaint(complaint_id))
+
+
+def _run(complaint_id: int, name: str, form, operation, success: str, *, confirm=None) -> Response:
+    """Validate ``form`` and run one operation; refused, the case page comes back with what was typed."""
     complaint = _complaint(complaint_id)
-    actions = workflow.available(current_user, complaint)
-    appeal_until = casework.appeal_deadline(complaint) if "appeal" in actions else None
-    return render_template(
-        "complaints/detail.html", complaint=queries.case_view(complaint),
-        effective_due=clock.of(complaint),
-        events=queries.events(complaint.id), messages=queries.messages(complaint.id, include_internal=False),
-        evidence=queries.evidence(complaint.id), documents=queries.documents_of(complaint.id),
-        association=queries.association_name(complaint.association_id), actions=actions,
-        appeal_until=appeal_until, message_form=MessageForm(), answer_form=AnswerForm(), appeal_form=ReasonForm(),
-    )
-
-
-def _run(complaint_id: int, operation) -> Response:
+    if not form.validate_on_submit():
+        return _case_page(complaint, 400, _("Nothing was sent: correct the marked fields."), **{name: form})
+    if confirm is not None and not confirmation.confirmed(form) and confirmation.wants_to_edit():
+        return _case_page(complaint, 200, **{name: form})
     try:
-        operation()
+        if confirm is not None and not confirmation.confirmed(form):
+            return confirm(complaint, form)  # it checks that the action is possible now
+        operation(complaint)
     except (services.ComplaintError, workflow.WorkflowError) as exc:
         transactions.rollback()
-        flash(messages.casework_problem(exc), "error")
-    else:
-        transactions.commit()
-        flash(_("Sent."), "success")
+        complaint = _complaint(complaint_id)
+        status = 400 if refusals.place(form, exc) else 409
+        return _case_page(complaint, status, refusals.problem_of(exc), **{name: form})
+    transactions.commit()
+    flash(success(complaint) if callable(success) else success, "success")
     return redirect(url_for("complaints.detail", complaint_id=complaint_id))
 
 
@@ -118,33 +138,43 @@ def _run(complaint_id: int, operation) -> Response:
 @roles(Role.ENTREPRENEUR)
 @upload_limit("PBI_EVIDENCE_MAX_FILE_BYTES")
 def post_message(complaint_id: int):
-    complaint = _complaint(complaint_id)
     form = MessageForm()
-    if not form.validate_on_submit():
-        flash(_("Write a message."), "error")
-        return redirect(url_for("complaints.detail", complaint_id=complaint_id))
-    return _run(complaint_id, lambda: services.post_message(
-        current_user, complaint, form.body.data, uploads_from("attachment"), staff=False))
+    return _run(complaint_id, "message_form", form, lambda c: services.post_message(
+        current_user, c, form.body.data, uploads_from("attachment"), staff=False),
+        _("Your message has been sent to the department."))
 
 
 @bp.route("/complaints/<int:complaint_id>/info", methods=["POST"])
 @roles(Role.ENTREPRENEUR)
 @upload_limit("PBI_EVIDENCE_MAX_FILE_BYTES")
 def provide_info(complaint_id: int):
-    complaint = _complaint(complaint_id)
     form = AnswerForm()
-    answer = form.comment.data if form.validate_on_submit() else ""
-    return _run(complaint_id, lambda: casework.provide_info(current_user, complaint, answer,
-                                                            uploads_from("attachment")))
+    return _run(complaint_id, "answer_form", form, lambda c: case_actions.provide_info(
+        current_user, c, form.comment.data, uploads_from("attachment")),
+        _("Your answer has been sent to the officer; the consideration of your complaint continues."))
+
+
+def _appeal_confirmation(complaint, form) -> str:
+    workflow.check(current_user, complaint, "appeal")  # once and in time: checked when confirmed
+    return confirmation.page(form, confirmation.Confirmation(
+        title=_("Appeal the decision?"),
+        consequence=_("A decision may be appealed only once; a supervisor will reconsider the case."),
+        button=_("Send the appeal"), facts=[(form.comment.label.text, form.comment.data)],
+        action_url=url_for("complaints.appeal", complaint_id=complaint.id),
+        back_url=url_for("complaints.detail", complaint_id=complaint.id)))
 
 
 @bp.route("/complaints/<int:complaint_id>/appeal", methods=["POST"])
 @roles(Role.ENTREPRENEUR)
 def appeal(complaint_id: int):
-    complaint = _complaint(complaint_id)
-    form = ReasonForm()
-    reason = form.comment.data if form.validate_on_submit() else ""
-    return _run(complaint_id, lambda: casework.appeal(current_user, complaint, reason))
+    form = AppealForm()
+    return _run(complaint_id, "appeal_form", form, lambda c: case_actions.appeal(current_user, c, form.comment.data),
+                _appeal_filed, confirm=_appeal_confirmation)
+
+
+def _appeal_filed(complaint) -> str:
+    return _("Your appeal has been filed. A supervisor will take it up and consider it by %(date)s.",
+             date=local_date(case_page.appeal_due(complaint.appealed_at)))
 
 
 def document_pdf(complaint, document_id: int) -> Response:

@@ -10,7 +10,9 @@
     resolved --appeal (once, by the complainant)--> appealed --review_appeal--> in_review
 
 Each transition names who may perform it; :func:`apply` checks both the state and the
-actor and records a :class:`ComplaintEvent` (actor, time, from, to, comment).
+actor and records a :class:`ComplaintEvent` (actor, time, from, to, comment) with its audit
+entry (``complaint.transition``). The state
+itself is kept by the shared :class:`app.statemachine.StateMachine` (:data:`MACHINE`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
+from app import statemachine
 from app.accounts.models import Role, User
+from app.audit import services as audit
 from app.complaints.models import Complaint, ComplaintEvent
 from app.complaints.models import ComplaintStatus as S
 from app.extensions import db
@@ -32,9 +38,9 @@ class Actor(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Transition:
-    sources: frozenset[S]
-    target: S | None  # None: the status stays (an assignment or a note on the clock)
+class Transition(statemachine.Transition):
+    """A move of the shared machine (``target`` None: an assignment or a note on the clock)."""
+
     actor: Actor
 
 
@@ -63,16 +69,31 @@ class WorkflowError(Exception):
     pass
 
 
-class IllegalTransition(WorkflowError):
-    def __init__(self, action: str, status: str) -> None:
-        super().__init__(f"{action} is not possible from {status}")
-        self.action, self.status = action, status
+class IllegalTransition(WorkflowError, statemachine.IllegalTransition):
+    message = _l("This action is not possible in the complaint's current state.")
 
 
 class NotPermitted(WorkflowError):
     def __init__(self, action: str) -> None:
         super().__init__(f"not permitted to {action}")
         self.action = action
+
+
+def _record(move: statemachine.Move, *, document_id: int | None = None) -> ComplaintEvent:
+    """The complaint's event row and its audit entry (the public wording stays in the event)."""
+    actor, complaint = move.actor, move.subject
+    event = ComplaintEvent(complaint_id=complaint.id, actor_id=actor.id if actor else None, action=move.action,
+                           from_status=move.from_status, to_status=move.to_status, comment=move.comment,
+                           document_id=document_id)
+    db.session.add(event)
+    audit.record("complaint.transition", actor_id=actor.id if actor else None,
+                 actor_label=actor.email if actor else "system", subject_type="complaint", subject_id=complaint.number,
+                 details={"action": move.action, "from": move.from_status, "to": move.to_status})
+    return event
+
+
+MACHINE = statemachine.StateMachine(S, TRANSITIONS, initial=S.REGISTERED, final={S.CLOSED},
+                                    error=IllegalTransition, record=_record)
 
 
 def may(actor: User, complaint: Complaint, action: str) -> bool:
@@ -90,14 +111,11 @@ def may(actor: User, complaint: Complaint, action: str) -> bool:
 
 def available(actor: User, complaint: Complaint) -> set[str]:
     """The actions ``actor`` may take now (the pages offer exactly these)."""
-    status = S(complaint.status)
-    return {name for name, rule in TRANSITIONS.items() if status in rule.sources and may(actor, complaint, name)}
+    return {name for name in MACHINE.allowed(complaint.status) if may(actor, complaint, name)}
 
 
 def check(actor: User, complaint: Complaint, action: str) -> None:
-    rule = TRANSITIONS[action]
-    if S(complaint.status) not in rule.sources:
-        raise IllegalTransition(action, complaint.status)
+    MACHINE.guard(complaint.status, action)
     if not may(actor, complaint, action):
         raise NotPermitted(action)
 
@@ -107,13 +125,4 @@ def apply(actor: User | None, complaint: Complaint, action: str, comment: str | 
     """Move ``complaint`` by ``action`` (``actor`` None: the system) and record the event."""
     if actor is not None:
         check(actor, complaint, action)
-    elif S(complaint.status) not in TRANSITIONS[action].sources:
-        raise IllegalTransition(action, complaint.status)
-    rule = TRANSITIONS[action]
-    before = complaint.status
-    if rule.target is not None:
-        complaint.status = rule.target.value
-    event = ComplaintEvent(complaint_id=complaint.id, actor_id=actor.id if actor else None, action=action,
-                           from_status=before, to_status=complaint.status, comment=comment, document_id=document_id)
-    db.session.add(event)
-    return event
+    return MACHINE.fire(complaint, action, actor=actor, comment=comment, document_id=document_id)

@@ -42,15 +42,17 @@ from sqlalchemy import select
 
 from app import transactions
 from app.accounts import services as accounts
+from app.accounts import two_factor
 from app.accounts.models import Role, User
 from app.agreements.services import STANDARD_TEXT, texts
 from app.agreements.texts import latest_published
 from app.calendar.workdays import WorkCalendar, default_calendar
 from app.calendar.years import Holiday, build_year_calendar
-from app.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from app.demo_scale import vocabulary
-from app.demo_scale.generate import TABLES, Settings, Staff, Summary, generate
+from app.demo_scale.generate import generate
 from app.demo_scale.load import loader_for
+from app.demo_scale.rows import TABLES, Settings, Staff, Summary
 from app.documents.runtime import file_store
 from app.extensions import db
 from app.timeutil import utcnow
@@ -136,6 +138,8 @@ def staff_pool(password_hash: str) -> tuple[tuple[Staff, ...], tuple[Staff, ...]
                 existing[email], _ = accounts.create_staff(email=email, role=role, full_name=name,
                                                            password=DEMO_PASSWORD)
                 created += 1
+            if not two_factor.is_enrolled(existing[email].id):  # the demo's one TOTP secret (README)
+                two_factor.enrol_with_secret(existing[email], DEMO_TOTP_SECRET)
     transactions.commit()
 
     def staff(role: Role) -> tuple[Staff, ...]:

@@ -22,7 +22,9 @@ The database ends as if every row had been inserted one by one:
   the big tables (the GIN search index among them) are dropped first and built again at
   the end from their own definitions in ``pg_indexes``. (On SQLite that was slower: its
   indexes are kept, and kept up to date while the next rows are being generated.)
-- Statistics are refreshed at the end (``ANALYZE``, and ``PRAGMA optimize`` on SQLite).
+- At the end: statistics refreshed (``ANALYZE``; ``PRAGMA optimize`` and the FTS5 index merged
+  into one b-tree on SQLite; ``VACUUM (ANALYZE)`` on PostgreSQL, which also sets the
+  visibility map).
 
 SQLite runs with ``synchronous=OFF`` and a large page cache during the load (the
 connection's own settings, restored before it goes back to the pool); the journal stays
@@ -36,7 +38,7 @@ import contextlib
 from sqlalchemy.engine import Engine
 
 from app.audit.models import GENESIS_HASH
-from app.demo_scale.generate import ID_TABLES, TABLES, Start, Summary
+from app.demo_scale.rows import ID_TABLES, TABLES, Start, Summary
 
 LOCKED_TABLES = (*TABLES, "counters", "audit_head", "complaint_status_counts")
 
@@ -152,6 +154,8 @@ class SqliteLoader(Loader):
 
     def optimize(self) -> None:
         c = self.connection
+        # The search index was written in one go: merged into one b-tree it reads ~30 % faster.
+        c.execute("INSERT INTO complaints_fts(complaints_fts) VALUES ('optimize')")
         c.execute("PRAGMA analysis_limit=2000")  # approximate statistics: a full scan of every index is slow
         c.execute("ANALYZE")
         c.execute("PRAGMA optimize")
@@ -233,8 +237,14 @@ class PostgresLoader(Loader):
         self.connection.rollback()
 
     def optimize(self) -> None:
-        self.connection.execute(f"ANALYZE {', '.join(LOCKED_TABLES)}")
+        # VACUUM (outside a transaction) also sets the visibility map: the index-only scans of
+        # the queue's pages and counts then skip the heap.
         self.connection.commit()
+        self.connection.autocommit = True
+        try:
+            self.connection.execute(f"VACUUM (ANALYZE) {', '.join(LOCKED_TABLES)}")
+        finally:
+            self.connection.autocommit = False
 
     def close(self) -> None:
         try:

@@ -16,6 +16,9 @@ class DocumentKind(enum.StrEnum):
     AGREEMENT = "agreement"
     COMPLAINT_RECEIPT = "complaint_receipt"  # the talon
     DECISION = "decision"
+    FORWARDING_LETTER = "forwarding_letter"  # the covering letter to the competent body
+    EXTENSION_NOTICE = "extension_notice"  # the complainant is told the new due date
+    MONTHLY_REPORT = "monthly_report"  # the department head's signed report of a month
 
 
 class Document(db.Model):
@@ -29,7 +32,8 @@ class Document(db.Model):
 
     __tablename__ = "documents"
     __table_args__ = (
-        CheckConstraint("kind IN ('agreement', 'complaint_receipt', 'decision')", name="kind"),
+        CheckConstraint("kind IN ('agreement', 'complaint_receipt', 'decision', 'forwarding_letter', "
+                        "'extension_notice', 'monthly_report')", name="kind"),
         Index("ix_documents_subject", "subject_type", "subject_id"),
     )
 

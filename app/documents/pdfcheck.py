@@ -9,13 +9,28 @@ so the check is strict: a document passes only if
    attributes, and the message digest equals the digest of the ``/ByteRange``);
 4. there is exactly one signature and its byte range spans the entire file, so not a
    byte can have been added or changed since signing (incremental updates, a second
-   signature or trailing garbage all fail here);
+   signature or trailing garbage all fail here); the one gap in the range, /Contents,
+   holds exactly the CMS container and zero padding, and the container carries no
+   certificate but the signer's, those of its validated path and the trust roots (the
+   padding and embedded certificates are not signed: a changed byte there fails here);
 5. the signer certificate chains to one of ``trust_roots`` (pyhanko-certvalidator, no
    fetching, no revocation sources: the department's PKI publishes none).
 
 Chain validity is judged at the signing time the signature claims (``/M`` or the CMS
 signing-time attribute), so documents signed with an older, rotated-out certificate stay
 verifiable; a claimed time in the future is not trusted. Without a claimed time, now is used.
+
+Budgets. Nothing in the check walks a structure of the file without a bound: the form-field
+tree is walked once per node with a visited set (a field listed twice — a loop or a DAG of
+``/Kids`` that made pyHanko's own walk visit an exponential number of paths — is refused),
+at most ``pdfbudget.MAX_FIELD_NODES`` nodes, ``MAX_FIELD_DEPTH`` levels and ``MAX_SIGNATURE_FIELDS``
+filled signature fields; the file may have at most ``MAX_REVISIONS`` revisions and
+``MAX_OBJECTS`` objects. Before the parser sees a file, a byte-level scan (C speed) refuses one
+with too many object markers or cross-reference entries, or with more than ``MAX_SPAN`` bytes of
+syntax outside stream data between two object markers (a huge array or table that would take the
+pure-Python parser seconds to read). A file over a budget, or one whose parsing runs out of memory or
+recursion, is TOO_COMPLEX. Wall-clock time and memory are bounded one level up: uploaded
+files are checked in a worker process (:mod:`app.documents.sandbox`).
 
 ``check_signed_pdf`` never raises on hostile input: parser failures become a reason. A file
 that does not parse but still holds a signature whose signed bytes no longer verify (say, a
@@ -40,7 +55,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import (
     EmbeddedPdfSignature,
     async_validate_detached_cms,
@@ -49,6 +63,7 @@ from pyhanko.sign.validation import (
 from pyhanko_certvalidator import ValidationContext
 
 from app import asyncsafe
+from app.documents import pdfbudget
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -59,6 +74,7 @@ _BYTE_RANGE_RE = re.compile(rb"/ByteRange\s*\[\s*0\s+(\d{1,10})\s+(\d{1,10})\s+(
 _MAX_RAW_SIGNATURES = 3  # byte ranges tried when the whole file does not parse
 
 
+
 class Reason(StrEnum):
     """Why a document failed; members are in the order the checks run."""
 
@@ -67,6 +83,7 @@ class Reason(StrEnum):
     SIGNATURE_INVALID = "signature_invalid"
     MODIFIED_AFTER_SIGNING = "modified_after_signing"
     UNTRUSTED_SIGNER = "untrusted_signer"
+    TOO_COMPLEX = "too_complex"  # over a budget: structure, size, time or memory
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,7 @@ class _Verified:
     fingerprint: str
     signed_at: dt.datetime | None
     trusted: bool  # chains to a trust root at the claimed signing time
+    path_ders: frozenset[bytes]  # the certificates of the validated path (signer included)
 
 
 def _as_utc(moment: dt.datetime | None) -> dt.datetime | None:
@@ -112,21 +130,37 @@ def _asn1_root(der: bytes) -> asn1_x509.Certificate:
 
 
 def _open(data: bytes) -> PdfFileReader:
+    if b"%%EOF" not in data[-1024:]:  # the parser needs it there, before it reads anything else
+        raise _Failed(Reason.NOT_PDF)
+    if not pdfbudget.within_scan_budget(data):
+        raise _Failed(Reason.TOO_COMPLEX)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         if reader.encrypted:
             raise _Failed(Reason.NOT_PDF)
+        revisions = reader.xrefs.total_revisions
+        if revisions > pdfbudget.MAX_REVISIONS:
+            raise _Failed(Reason.TOO_COMPLEX)
+        objects = sum(len(reader.xrefs.explicit_refs_in_revision(number)) for number in range(revisions))
+        if objects > pdfbudget.MAX_OBJECTS:
+            raise _Failed(Reason.TOO_COMPLEX)
         reader.root  # noqa: B018 - the catalog must resolve for this to be a usable PDF
     except _Failed:
         raise
+    except (MemoryError, RecursionError):
+        raise _Failed(Reason.TOO_COMPLEX) from None
     except Exception:
         raise _Failed(Reason.NOT_PDF) from None
     return reader
 
 
-def _signature_fields(reader: PdfFileReader) -> list[tuple[str, generic.DictionaryObject]]:
+def _signature_fields(reader: PdfFileReader) -> list[tuple[str, generic.IndirectObject]]:
     try:
-        found = [(name, field) for name, _value, field in enumerate_sig_fields(reader, filled_status=True)]
+        found = pdfbudget.signature_fields(reader)
+    except pdfbudget.OverBudget:
+        raise _Failed(Reason.TOO_COMPLEX) from None
+    except (MemoryError, RecursionError):
+        raise _Failed(Reason.TOO_COMPLEX) from None
     except Exception:
         raise _Failed(Reason.NOT_PDF) from None
     if not found:
@@ -166,6 +200,8 @@ def _verify(
         if not (status.intact and status.valid):
             raise _Failed(Reason.SIGNATURE_INVALID)
         cert_der = embedded.signer_cert.dump()
+        path = status.validation_path
+        path_ders = frozenset(cert.dump() for cert in path.iter_certs(include_root=True)) if path else frozenset()
     except _Failed:
         raise
     except Exception:
@@ -175,6 +211,7 @@ def _verify(
         fingerprint=hashlib.sha256(cert_der).hexdigest(),
         signed_at=signed_at,
         trusted=bool(status.trusted) and plausible_time,
+        path_ders=path_ders | {cert_der},
     )
 
 
@@ -197,6 +234,54 @@ def _covers_whole_file(embedded: EmbeddedPdfSignature, data: bytes) -> bool:
     )
 
 
+def _contents_exactly_as_signed(verified: _Verified, roots: list[asn1_x509.Certificate]) -> bool:
+    """The unsigned bytes of the file — the /Contents — hold nothing but the signature.
+
+    The byte range leaves /Contents out, and parts of a CMS container are not signed either:
+    the padding after it, and the certificates it carries. So /Contents must be the CMS
+    container's DER followed by zero bytes only, and every certificate in it must be the
+    signer's, one on the path that was validated, a trust root itself, or a certificate whose
+    signature verifies under an issuer carried alongside or trusted: a flipped byte in the
+    padding or in an embedded copy of the root is a changed file.
+    """
+    content = bytes(verified.embedded.pkcs7_content)
+    try:
+        info = cms.ContentInfo.load(content)
+        der_length = len(info.dump())
+        certificates = info["content"]["certificates"]
+        embedded = [choice.chosen.dump() for choice in certificates] if certificates.native is not None else []
+    except Exception:
+        return False
+    if content[:der_length] != info.dump() or content[der_length:].strip(b"\x00"):
+        return False
+    if not verified.trusted:
+        return True  # no validated path to compare with: the signer is refused as untrusted next
+    allowed = verified.path_ders | {root.dump() for root in roots}
+    others = [der for der in embedded if der not in allowed]
+    return not others or _all_soundly_issued(others, [*embedded, *(root.dump() for root in roots)])
+
+
+def _all_soundly_issued(ders: list[bytes], candidates: list[bytes]) -> bool:
+    """Each of ``ders`` is a certificate whose signature verifies under one of ``candidates``."""
+    try:
+        issuers = [x509.load_der_x509_certificate(der) for der in candidates]
+        for der in ders:
+            cert = x509.load_der_x509_certificate(der)
+            if not any(_issued_by(cert, issuer) for issuer in issuers if issuer.subject == cert.issuer):
+                return False
+    except Exception:
+        return False
+    return True
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except Exception:
+        return False
+    return True
+
+
 def _evaluate(
     data: bytes, roots: list[asn1_x509.Certificate], now: dt.datetime
 ) -> tuple[Reason | None, _Verified | None]:
@@ -213,10 +298,14 @@ def _evaluate(
             raise _Failed(Reason.SIGNATURE_INVALID)
         if len(found) != 1 or not _covers_whole_file(verified[0].embedded, data):
             raise _Failed(Reason.MODIFIED_AFTER_SIGNING)
+        if not _contents_exactly_as_signed(verified[0], roots):
+            raise _Failed(Reason.MODIFIED_AFTER_SIGNING)
         if not verified[0].trusted:
             raise _Failed(Reason.UNTRUSTED_SIGNER)
     except _Failed as failure:
         return failure.reason, verified[0] if verified else None
+    except (MemoryError, RecursionError):
+        return Reason.TOO_COMPLEX, None
     except Exception:  # a parser surprise we did not foresee: fail closed
         return (Reason.SIGNATURE_INVALID, None) if verified else (Reason.NOT_PDF, None)
     return None, verified[0]
@@ -266,6 +355,11 @@ def _from_raw_signatures(
     return None
 
 
+def failed(data: bytes, reason: Reason) -> PdfCheck:
+    """The verdict ``reason`` for ``data`` (for callers that stop a check from outside)."""
+    return PdfCheck(False, reason, hashlib.sha256(data).hexdigest(), None, None)
+
+
 def check_signed_pdf(
     data: bytes,
     trust_roots: Sequence[x509.Certificate],
@@ -277,12 +371,18 @@ def check_signed_pdf(
     ``signer_fingerprint`` and ``signed_at`` are reported once a signature has verified
     cryptographically (so also for modified or untrusted documents), never for forged ones.
     """
+    roots_der = [root.public_bytes(serialization.Encoding.DER) for root in trust_roots]
+    return check_signed_pdf_der(data, roots_der, max_bytes=max_bytes)
+
+
+def check_signed_pdf_der(data: bytes, roots_der: Sequence[bytes], *, max_bytes: int = DEFAULT_MAX_BYTES) -> PdfCheck:
+    """:func:`check_signed_pdf` with the trust roots as DER bytes (what a worker process gets)."""
     data = bytes(data)
     digest = hashlib.sha256(data).hexdigest()
     reason: Reason | None = Reason.NOT_PDF
     first: _Verified | None = None
     if len(data) <= max_bytes and data.startswith(b"%PDF-"):
-        roots = [_asn1_root(root.public_bytes(serialization.Encoding.DER)) for root in trust_roots]
+        roots = [_asn1_root(bytes(der)) for der in roots_der]
         now = dt.datetime.now(dt.UTC)
         reason, first = _evaluate(data, roots, now)
         if reason in (Reason.NOT_PDF, Reason.NO_SIGNATURE):

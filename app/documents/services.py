@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from flask import current_app
 from sqlalchemy import select, update
 
 from app import transactions
 from app.audit import services as audit
 from app.database import add_unique
-from app.documents import pdfcheck
+from app.documents import sandbox
 from app.documents.keys import fingerprint
 from app.documents.models import Document, DocumentKind
 from app.documents.pdf import render_pdf
@@ -54,6 +55,22 @@ class NotIssued(DocumentError):
     """The document is reserved but its PDF has not been produced yet."""
 
 
+class InvalidLookup(DocumentError):
+    """A number + code lookup that cannot be answered as typed.
+
+    ``problem``: ``required`` (the field is empty), or ``complaint_number`` /
+    ``agreement_number`` (the subject's number was typed where the document's belongs).
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
+
+
+# Numbers of subjects (app.numbering) that people type instead of the document's own number.
+_SUBJECT_PREFIXES = {"PBI-C-": "complaint_number", "PBI-A-": "agreement_number"}
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     """What a renderer gets: plain values, no ORM objects."""
@@ -67,6 +84,7 @@ class DocumentInfo:
     verification_code: str
     verification_url: str
     issued_at: datetime  # naive UTC
+    issue_key: str = ""  # what the document is for (e.g. ``complaint:7:forwarding_letter:12``)
 
 
 Renderer = Callable[[DocumentInfo], str]
@@ -137,7 +155,7 @@ def produce(document_id: int) -> Document:
         subject_type=document.subject_type, subject_id=document.subject_id,
         subject_number=document.subject_number, verification_code=document.verification_code,
         verification_url=verification_url(document.number, document.verification_code),
-        issued_at=utcnow().replace(microsecond=0),
+        issued_at=utcnow().replace(microsecond=0), issue_key=document.issue_key,
     )
     html = _renderers[info.kind](info)
     transactions.end_read()  # nothing slow runs inside a transaction
@@ -182,6 +200,7 @@ class PublicRecord:
 
     number: str
     kind: str
+    subject_type: str
     subject_number: str
     subject_status: str | None
     issued_at: datetime | None
@@ -192,11 +211,24 @@ class PublicRecord:
 def _public(document: Document) -> PublicRecord:
     provider = _status_providers.get(document.subject_type)
     return PublicRecord(
-        number=document.number, kind=document.kind, subject_number=document.subject_number,
+        number=document.number, kind=document.kind, subject_type=document.subject_type,
+        subject_number=document.subject_number,
         subject_status=provider(document.subject_id) if provider else None,
         issued_at=document.issued_at, sha256=document.sha256,
         signer_fingerprint=document.signer_fingerprint,
     )
+
+
+def check_lookup(number: str, code: str) -> None:
+    """Raise :class:`InvalidLookup` for an empty field or a subject's number instead of the document's."""
+    cleaned = (number or "").strip().upper()
+    if not cleaned:
+        raise InvalidLookup("number", "required")
+    for prefix, problem in _SUBJECT_PREFIXES.items():
+        if cleaned.startswith(prefix):
+            raise InvalidLookup("number", problem)
+    if not (code or "").strip():
+        raise InvalidLookup("code", "required")
 
 
 def find_public(number: str, code: str) -> PublicRecord | None:
@@ -223,8 +255,13 @@ NOT_REGISTERED = "not_registered"
 
 
 def verify_upload(data: bytes) -> UploadVerdict:
-    """Check an uploaded PDF: signature, integrity, our root, then our registry."""
-    check = pdfcheck.check_signed_pdf(data, trust_roots())
+    """Check an uploaded PDF: signature, integrity, our root, then our registry.
+
+    The check runs in a verifier process under time, memory and concurrency limits
+    (:mod:`app.documents.sandbox`); raises :class:`sandbox.VerificationBusy` when every slot is taken.
+    """
+    roots_der = [root.public_bytes(Encoding.DER) for root in trust_roots()]
+    check = sandbox.check_upload(data, roots_der)
     if not check.ok:
         return UploadVerdict(False, check.reason.value if check.reason else None, None)
     document = db.session.scalar(select(Document).where(Document.sha256 == check.sha256))

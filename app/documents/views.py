@@ -6,8 +6,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
+from app import throttles
 from app.accounts.guards import public
-from app.documents import services
+from app.documents import sandbox, services
 from app.documents.forms import VerifyUploadForm
 from app.documents.runtime import keystore
 from app.extensions import csrf, limiter
@@ -34,6 +35,10 @@ _REASON_MESSAGES = {
     "not_found": lambda: _("No document with this number and code was found. Check both and try again."),
     "no_file": lambda: _("Attach the PDF document to check."),
     "too_large": lambda: _("The file is too large to be one of our documents."),
+    "too_complex": lambda: _(
+        "The file is malformed or too complex to check: it exceeds the limits that any of our documents keeps."
+    ),
+    "busy": lambda: _("Too many documents are being checked right now. Please try again in a few seconds."),
 }
 
 
@@ -46,8 +51,11 @@ def reason_message(reason: str | None) -> str:
 def kind_label(kind: str) -> str:
     return {
         "agreement": _("Agreement"),
-        "complaint_receipt": _("Receipt of acceptance of a complaint"),
+        "complaint_receipt": _("Talon of acceptance of a complaint"),
         "decision": _("Decision letter"),
+        "forwarding_letter": _("Covering letter to the competent body"),
+        "extension_notice": _("Notice of the extended period"),
+        "monthly_report": _("Monthly report of the department"),
     }.get(kind, kind)
 
 
@@ -75,16 +83,44 @@ def _uploaded_document(field: str = "document") -> tuple[bytes | None, str | Non
     return data, None
 
 
+def _lookup_error(problem: str) -> str:
+    return {
+        "complaint_number": _("This is the number of a complaint, not of a document. Enter the document's own "
+                              "number (PBI-D-…), printed on the document next to the QR code."),
+        "agreement_number": _("This is the number of an agreement, not of a document. Enter the document's own "
+                              "number (PBI-D-…), printed on the document next to the QR code."),
+    }.get(problem, "")
+
+
+def _page_result(valid: bool, reason: str | None, record: services.PublicRecord | None) -> dict:
+    """The payload as the page shows it: the time as a date in the reader's format, the status by name."""
+    result = _payload(valid, reason, record)
+    if valid:  # the heading already says "authentic"; the sentence says why
+        result["message"] = _("It carries the department's signature, has not been changed since it was signed, "
+                              "and is in the registry.")
+    result["issued"] = record.issued_at if record else None
+    result["subject_type"] = record.subject_type if record else None
+    return result
+
+
 @bp.route("/verify")
 @public
+@limiter.limit(throttles.verify_limit, exempt_when=throttles.not_a_lookup)
 def verify():
     number, code = request.args.get("number", "")[:40], request.args.get("code", "")[:40]
-    result = None
-    if number or code:
-        record = services.find_public(number, code)
-        result = _payload(record is not None, None if record else "not_found", record)
-    return render_template("documents/verify.html", number=number, code=code, result=result,
-                           form=VerifyUploadForm())
+    result, errors, status = None, {}, 200
+    if "number" in request.args or "code" in request.args:  # the form was sent
+        try:
+            services.check_lookup(number, code)
+        except services.InvalidLookup as refused:
+            status = 400
+            errors[refused.field] = _lookup_error(refused.problem) or (
+                _("Enter the document number.") if refused.field == "number" else _("Enter the verification code."))
+        else:
+            record = services.find_public(number, code)
+            result = _page_result(record is not None, None if record else "not_found", record)
+    return render_template("documents/verify.html", number=number, code=code, result=result, errors=errors,
+                           form=VerifyUploadForm()), status
 
 
 @bp.route("/verify/upload", methods=["POST"])
@@ -94,11 +130,17 @@ def verify_upload():
     form = VerifyUploadForm()  # CSRF is checked globally before this runs
     data, problem = _uploaded_document()
     if problem:
-        result, status = _payload(False, problem, None), 400
+        result, status = _page_result(False, problem, None), 400
     else:
-        verdict = services.verify_upload(data)
-        result, status = _payload(verdict.valid, verdict.reason, verdict.record), 200
-    return render_template("documents/verify.html", number="", code="", result=result, form=form), status
+        try:
+            verdict = services.verify_upload(data)
+        except sandbox.VerificationBusy as busy:
+            page = render_template("documents/verify.html", number="", code="",
+                                   result=_page_result(False, "busy", None), form=form, errors={})
+            return page, 503, {"Retry-After": str(busy.retry_after)}
+        result, status = _page_result(verdict.valid, verdict.reason, verdict.record), 200
+    return render_template("documents/verify.html", number="", code="", result=result, form=form,
+                           errors={}), status
 
 
 @bp.route("/verify/root.pem")
@@ -119,7 +161,10 @@ def api_verify():
     data, problem = _uploaded_document()
     if problem:
         return jsonify(_payload(False, problem, None)), 400
-    verdict = services.verify_upload(data)
+    try:
+        verdict = services.verify_upload(data)
+    except sandbox.VerificationBusy as busy:
+        return jsonify(_payload(False, "busy", None)), 503, {"Retry-After": str(busy.retry_after)}
     return jsonify(_payload(verdict.valid, verdict.reason, verdict.record))
 
 

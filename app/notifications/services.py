@@ -131,6 +131,7 @@ class NotificationView:
     link: str
     created_at: datetime
     read: bool
+    subject_number: str = ""
 
 
 def recent(user_id: int, *, limit: int = 50) -> list[NotificationView]:
@@ -141,7 +142,7 @@ def recent(user_id: int, *, limit: int = 50) -> list[NotificationView]:
     )
     return [
         NotificationView(id=n.id, kind=n.kind, text=text_of(n.kind, n.subject_number), link=n.link,
-                         created_at=n.created_at, read=n.read_at is not None)
+                         created_at=n.created_at, read=n.read_at is not None, subject_number=n.subject_number)
         for n in rows
     ]
 

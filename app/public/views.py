@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, redirect, render_template
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.guards import public
 from app.accounts.views import home_for
+from app.department import contacts
 from app.extensions import db
+from app.i18n import current_locale
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
@@ -25,7 +27,28 @@ _UNREACHABLE = '{"database":"unreachable","status":"error"}\n'
 def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    return render_template("public/index.html")
+    # Rendered once per language and app: without a query and a message to flash, the
+    # anonymous home page is the same for every visitor (no form, no token, no name on it).
+    if request.args or "_flashes" in session or current_app.debug:
+        return render_template("public/index.html")
+    pages = current_app.extensions.setdefault("pbi.home_pages", {})
+    locale = current_locale()
+    page = pages.get(locale)
+    if page is None:
+        page = pages[locale] = render_template("public/index.html")
+    return page
+
+
+@bp.app_context_processor
+def _department_contacts():
+    """``department_contacts()`` in every template (the footer and the contacts page)."""
+    return {"department_contacts": lambda: contacts(current_locale())}
+
+
+@bp.route("/contacts")
+@public
+def contacts_page():
+    return render_template("public/contacts.html")
 
 
 @bp.route("/healthz")

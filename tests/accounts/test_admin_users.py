@@ -8,6 +8,7 @@ from app.accounts.models import User
 from app.accounts.services import find_by_email
 from app.extensions import db
 from tests.conftest import PASSWORD
+from tests.factories import sign_in
 
 
 def test_admin_creates_officer_with_one_time_password(app, client, signed_in):
@@ -21,7 +22,7 @@ def test_admin_creates_officer_with_one_time_password(app, client, signed_in):
     with app.app_context():
         user = find_by_email("new.officer@example.kz")
         assert user.role == "officer"
-    login = app.test_client().post("/login", data={"email": "new.officer@example.kz", "password": password})
+    login = sign_in(app.test_client(), "new.officer@example.kz", password)
     assert login.status_code == 302
     assert login.headers["Location"] == "/staff/"
 
@@ -53,9 +54,9 @@ def test_deactivate_and_reactivate(app, client, signed_in, make_user):
     with app.app_context():
         target_id = find_by_email(target).id
     client.post(f"/admin/users/{target_id}/active", data={"active": "0"})
-    assert app.test_client().post("/login", data={"email": target, "password": PASSWORD}).status_code == 401
+    assert sign_in(app.test_client(), target, PASSWORD).status_code == 401
     client.post(f"/admin/users/{target_id}/active", data={"active": "1"})
-    assert app.test_client().post("/login", data={"email": target, "password": PASSWORD}).status_code == 302
+    assert sign_in(app.test_client(), target, PASSWORD).status_code == 302
 
 
 def test_admin_cannot_deactivate_self(app, client, signed_in):
@@ -82,3 +83,21 @@ def test_user_list_search(app, client, signed_in, make_user):
     with app.app_context():
         assert len(list(db.session.scalars(select(User)))) == 2
     assert "findme@example.kz" not in client.get("/admin/users?q=zzz").get_data(as_text=True)
+
+
+def test_admin_gives_a_staff_member_a_position(app, client, signed_in):
+    signed_in("admin")
+    form = client.get("/admin/users/new?lang=en").get_data(as_text=True)
+    assert 'name="position"' in form
+    too_long = client.post("/admin/users/new?lang=en", data={
+        "email": "long@example.kz", "full_name": "Ұзын Лауазым", "position": "x" * 201, "role": "officer",
+        "locale": "kk"})
+    assert too_long.status_code == 400 and "x" * 201 in too_long.get_data(as_text=True)
+    client.post("/admin/users/new", data={
+        "email": "expert@example.kz", "full_name": "Дана Әлиева", "position": "  Бас сарапшы / Главный эксперт ",
+        "role": "officer", "locale": "kk"})
+    with app.app_context():
+        assert find_by_email("expert@example.kz").position == "Бас сарапшы / Главный эксперт"
+        assert find_by_email("long@example.kz") is None
+    listing = client.get("/admin/users?q=expert").get_data(as_text=True)
+    assert "Дана Әлиева" in listing and "Бас сарапшы / Главный эксперт" in listing

@@ -4,6 +4,9 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.extensions import db
+from tests.accounts.mailbox import messages_to
+from tests.conftest import build_app
+from tests.factories import add_user
 
 FORM = {
     "email": "Aigerim.T@Example.KZ",
@@ -22,16 +25,21 @@ def users(app):
         return list(db.session.scalars(select(User)))
 
 
-def test_registration_creates_entrepreneur_and_signs_in(client, app):
+def test_registration_creates_an_unverified_entrepreneur_and_asks_to_check_the_mail(client, app):
     response = client.post("/register", data=FORM)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/portal"
+    assert response.headers["Location"] == "/register/check-email"
     [user] = users(app)
     assert user.email == "aigerim.t@example.kz"  # stored lower-cased
     assert user.role == "entrepreneur"
     assert user.phone == "+77011234567"
     assert user.locale == "ru"
     assert user.password_hash.startswith("$argon2id$")
+    assert user.email_verified_at is None
+    page = client.get("/register/check-email?lang=en").get_data(as_text=True)
+    assert "Check your e-mail to continue" in page
+    assert client.get("/portal").status_code == 302  # not signed in by registering
+    assert client.post("/login", data={"email": FORM["email"], "password": FORM["password"]}).status_code == 302
     assert client.get("/portal").status_code == 200
 
 
@@ -40,12 +48,45 @@ def test_registration_cannot_choose_a_role(client, app):
     assert [u.role for u in users(app)] == ["entrepreneur"]
 
 
-def test_duplicate_email_is_refused_case_insensitively(client, app, make_user):
-    make_user(email="aigerim.t@example.kz")
-    response = client.post("/register", data=FORM | {"locale": "en"}, query_string={"lang": "en"})
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+def answer_and_page(client, data):
+    response = client.post("/register?lang=en", data=data)
+    page = client.get(response.headers["Location"] + "?lang=en")
+    return response.status_code, response.headers["Location"], response.get_data(), page.get_data()
+
+
+def test_an_address_with_an_account_gets_the_same_answer_and_its_owner_a_notice(app, make_user):
+    make_user(email="aigerim.t@example.kz", locale="en")
+    [before] = users(app)
+    taken = answer_and_page(app.test_client(), FORM | {"full_name": "Someone Else"})  # case-insensitive
+    new = answer_and_page(app.test_client(), FORM | {"email": "someone.new@example.kz"})
+    assert taken == new
+    # No account made and nothing changed on the existing one.
+    [after, _new] = sorted(users(app), key=lambda u: u.id)
+    assert (after.id, after.full_name, after.password_hash, after.phone) == (
+        before.id, before.full_name, before.password_hash, before.phone)
+    [notice] = messages_to(app, "aigerim.t@example.kz")
+    assert "already has an account" in notice.body and "/password/forgot" in notice.body
+    assert "Someone Else" not in notice.body
+    [link] = messages_to(app, "someone.new@example.kz")
+    assert "/email/verify?token=" in link.body
+
+
+def test_registering_again_an_unconfirmed_address_mails_the_notice_not_a_link(app, client):
+    client.post("/register", data=FORM)
+    client.post("/register", data=FORM)
     assert len(users(app)) == 1
+    first, second = messages_to(app, "aigerim.t@example.kz")
+    assert "/email/verify?token=" in first.body
+    assert "/email/verify" not in second.body and "/password/forgot" in second.body
+
+
+def test_notices_to_an_owner_are_throttled(tmp_path):
+    app = build_app(tmp_path / "notices", RATELIMIT_ENABLED=True, PBI_VERIFY_MAILS_PER_ACCOUNT="2 per hour",
+                    PBI_REGISTER_LIMIT_PER_IP="100 per hour")
+    add_user(app, email="aigerim.t@example.kz")
+    for _ in range(4):
+        assert app.test_client().post("/register", data=FORM).headers["Location"] == "/register/check-email"
+    assert len(messages_to(app, "aigerim.t@example.kz")) == 2
 
 
 def test_weak_passwords_are_refused_with_reason(client, app):

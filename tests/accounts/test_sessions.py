@@ -8,6 +8,7 @@ from app.accounts.services import find_by_email
 from app.extensions import db
 from app.timeutil import utcnow
 from tests.conftest import PASSWORD
+from tests.factories import sign_in
 
 
 def session_cookie(client) -> str:
@@ -33,7 +34,7 @@ def test_logout_ends_sessions_on_other_devices_too(app, make_user):
     email = make_user()
     laptop, phone = app.test_client(), app.test_client()
     for device in (laptop, phone):
-        assert device.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        assert sign_in(device, email, PASSWORD).status_code == 302
     laptop.post("/logout")
     assert phone.get("/portal").status_code == 302
 
@@ -42,7 +43,7 @@ def test_password_change_signs_out_other_sessions_but_keeps_this_one(app, make_u
     email = make_user()
     this, other = app.test_client(), app.test_client()
     for device in (this, other):
-        device.post("/login", data={"email": email, "password": PASSWORD})
+        sign_in(device, email, PASSWORD)
     new = "a brand new long passphrase"
     response = this.post("/account", data={
         "current_password": PASSWORD, "new_password": new, "new_password_repeat": new,
@@ -50,8 +51,8 @@ def test_password_change_signs_out_other_sessions_but_keeps_this_one(app, make_u
     assert response.status_code == 302
     assert this.get("/portal").status_code == 200
     assert other.get("/portal").status_code == 302
-    assert app.test_client().post("/login", data={"email": email, "password": new}).status_code == 302
-    assert app.test_client().post("/login", data={"email": email, "password": PASSWORD}).status_code == 401
+    assert sign_in(app.test_client(), email, new).status_code == 302
+    assert sign_in(app.test_client(), email, PASSWORD).status_code == 401
 
 
 def test_password_change_requires_current_password(client, signed_in):
@@ -67,8 +68,8 @@ def test_password_change_requires_current_password(client, signed_in):
 def test_deactivation_ends_live_sessions(app, make_user):
     admin_email, victim_email = make_user(Role.ADMIN), make_user(Role.OFFICER)
     admin, victim = app.test_client(), app.test_client()
-    admin.post("/login", data={"email": admin_email, "password": PASSWORD})
-    victim.post("/login", data={"email": victim_email, "password": PASSWORD})
+    sign_in(admin, admin_email, PASSWORD)
+    sign_in(victim, victim_email, PASSWORD)
     assert victim.get("/staff/businesses").status_code == 200
     with app.app_context():
         victim_id = find_by_email(victim_email).id

@@ -20,11 +20,14 @@ from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
 from tests.factories import PASSWORD, active_agreement, add_user, make_association
+from tests.factories import sign_in as sign_in_with_code
 from tests.tools import assert_signed_whole_and_valid, pdftotext
+
+CONFIRMED = {"confirmed": "yes"}  # the confirmation step of countersigning (app.confirmation)
 
 
 def sign_in(client, email):
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert sign_in_with_code(client, email, PASSWORD).status_code == 302
 
 
 def start_and_get_draft(app, client, parties) -> tuple[int, bytes]:
@@ -90,7 +93,7 @@ def test_password_signing_countersigning_and_registry(app, client, parties):
     sign_in(supervisor, parties.supervisor)
     listing = supervisor.get("/staff/agreements").get_data(as_text=True)
     assert f"/staff/agreements/{agreement_id}" in listing
-    supervisor.post(f"/staff/agreements/{agreement_id}/countersign")
+    supervisor.post(f"/staff/agreements/{agreement_id}/countersign", data=CONFIRMED)
     assert status_of(app, agreement_id) == "active"
     with app.app_context():
         agreement = db.session.get(Agreement, agreement_id)
@@ -115,9 +118,8 @@ def test_return_and_terminate_need_a_reason_over_http(app, client, parties):
     client.post(f"/portal/agreements/{agreement_id}/sign/password", data={"password": PASSWORD})
     supervisor = app.test_client()
     sign_in(supervisor, parties.supervisor)
-    empty = supervisor.post(f"/staff/agreements/{agreement_id}/return?lang=en", data={"comment": ""},
-                            follow_redirects=True)
-    assert "Give a reason." in empty.get_data(as_text=True)
+    empty = supervisor.post(f"/staff/agreements/{agreement_id}/return?lang=en", data={"comment": ""})
+    assert empty.status_code == 400 and "This field is required." in empty.get_data(as_text=True)
     assert status_of(app, agreement_id) == "signed_by_association"
     supervisor.post(f"/staff/agreements/{agreement_id}/return", data={"comment": "Укажите ФИО полностью"})
     assert status_of(app, agreement_id) == "draft"
@@ -202,13 +204,14 @@ def test_cms_signature_untrusted_then_accepted_by_officer(app, client, parties, 
 
     supervisor = app.test_client()
     sign_in(supervisor, parties.supervisor)
-    refused = supervisor.post(f"/staff/agreements/{agreement_id}/countersign?lang=en", follow_redirects=True)
+    refused = supervisor.post(f"/staff/agreements/{agreement_id}/countersign?lang=en", data=CONFIRMED,
+                              follow_redirects=True)
     assert "an officer must accept it first" in refused.get_data(as_text=True)
     assert status_of(app, agreement_id) == "signed_by_association"
     officer = app.test_client()
     sign_in(officer, parties.officer)
     officer.post(f"/staff/agreements/{agreement_id}/accept-signature")
-    supervisor.post(f"/staff/agreements/{agreement_id}/countersign")
+    supervisor.post(f"/staff/agreements/{agreement_id}/countersign", data=CONFIRMED)
     assert status_of(app, agreement_id) == "active"
     signature = supervisor.get(f"/staff/agreements/{agreement_id}/signature.p7s")
     assert signature.status_code == 200 and signature.data.startswith(b"-----BEGIN")
@@ -236,7 +239,8 @@ def test_failed_issue_is_retried_without_a_second_number(app, client, parties, m
         raise OSError("disk full")
 
     monkeypatch.setattr(documents, "sign_pdf", broken)
-    answer = supervisor.post(f"/staff/agreements/{agreement_id}/countersign?lang=en", follow_redirects=True)
+    answer = supervisor.post(f"/staff/agreements/{agreement_id}/countersign?lang=en", data=CONFIRMED,
+                              follow_redirects=True)
     # The supervisor is told the truth, not shown an error page: the agreement is in
     # force, its PDF is made on the first download.
     assert answer.status_code == 200

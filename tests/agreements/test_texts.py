@@ -531,3 +531,15 @@ def test_latest_published_without_a_published_version_is_an_error(tmp_path):
     write_version(tmp_path, "pbi-standard", "v1", published=False)
     with pytest.raises(AgreementTextError, match="pbi-standard"):
         latest_published(load_texts(tmp_path), "pbi-standard")
+
+
+@pytest.mark.parametrize(("control", "shown"), [("\x02", "\ufffd"), ("\x03", "\ufffd"), ("\x1b", "\ufffd"),
+                                                 ("\x02wzxhzdk:0\x03", "\ufffdwzxhzdk:0\ufffd"), ("\x7f", "\ufffd"),
+                                                 ("\x85", " ")])
+def test_control_characters_in_a_value_are_shown_replaced_and_change_no_structure(control, shown):
+    """Markdown marks the HTML it sets aside with STX/ETX: a value must not be able to forge one."""
+    for value in (f"PBI-A-2026-{control}0001", *([control] if control.strip() else [])):
+        html = _V1.render_html("en", {**VALUES, "agreement_number": value})
+        assert _tags(html) == _BASELINE_TAGS["en"], value
+        assert value.replace(control, shown).strip() in html
+        assert not any(char in html for char in "\x02\x03\x1b\x7f\x85")

@@ -3,17 +3,28 @@
 import pytest
 from sqlalchemy import select
 
+from app import transactions
+from app.accounts.models import Role
 from app.accounts.services import find_by_email
 from app.businesses.models import Association
+from app.complaints import case_actions
 from app.complaints.models import Complaint, Evidence
 from app.complaints.services import Upload
 from app.extensions import db
-from tests.factories import PASSWORD, active_agreement, add_user, filed_complaint, make_association, make_business
+from tests.factories import (
+    PASSWORD,
+    active_agreement,
+    add_user,
+    filed_complaint,
+    make_association,
+    make_business,
+    sign_in,
+)
 
 
 def client_for(app, email):
     client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert sign_in(client, email, PASSWORD).status_code == 302
     return client
 
 
@@ -118,3 +129,18 @@ def test_file_of_another_complaint_is_404_even_with_a_valid_id(app, world):
         other_evidence = db.session.scalar(select(Evidence.id).where(Evidence.complaint_id == second))
     assert owner.get(f"/portal/complaints/{world['complaint']}/evidence/{other_evidence}").status_code == 404
     assert owner.get(f"/portal/complaints/{second}/evidence/{other_evidence}").status_code == 200
+
+
+def test_the_queue_search_does_not_reveal_another_officers_confidential_text(app, world):
+    """The text of a confidential case is searched only by those who may read it (queue_search.readable_text)."""
+    other_officer, supervisor = add_user(app, Role.OFFICER), add_user(app, Role.SUPERVISOR)
+    with app.app_context():
+        case_actions.take(find_by_email(other_officer), db.session.get(Complaint, world["complaint"]))
+        transactions.commit()
+    word = {"q": "куәлар"}  # a word of the description (tests.factories.complaint_form)
+    officer, theirs, chief = (client_for(app, email) for email in (world["officer"], other_officer, supervisor))
+    assert world["number"] not in officer.get("/staff/complaints", query_string=word).get_data(as_text=True)
+    assert world["number"] in theirs.get("/staff/complaints", query_string=word).get_data(as_text=True)
+    assert world["number"] in chief.get("/staff/complaints", query_string=word).get_data(as_text=True)
+    by_number = officer.get("/staff/complaints", query_string={"q": world["number"]}).get_data(as_text=True)
+    assert world["number"] in by_number  # found by its exact number, which reveals nothing of the text

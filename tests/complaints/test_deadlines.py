@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.accounts.services import find_by_email
-from app.complaints import casework
+from app.complaints import case_actions
 from app.complaints.models import Complaint
 from app.extensions import db
 from app.notifications.models import Notification
@@ -20,12 +20,12 @@ def test_remind_deadlines(app, keys, runner):
     near = filed_complaint(app, owner, business, received=datetime(2026, 11, 16, 5, 0))
     with app.app_context():
         for complaint_id in (late, near):
-            casework.take(find_by_email(officer), db.session.get(Complaint, complaint_id))
+            case_actions.take(find_by_email(officer), db.session.get(Complaint, complaint_id))
         db.session.commit()
         today = datetime(2026, 12, 3).date()  # Thursday: `near` is 2 working days away, `late` overdue
-        assert casework.remind_deadlines(today) == (1, 1)
+        assert case_actions.remind_deadlines(today) == (1, 1)
         db.session.commit()
-        assert casework.remind_deadlines(today) == (0, 0)  # not twice the same day
+        assert case_actions.remind_deadlines(today) == (0, 0)  # not twice the same day
         rows = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification).where(
             Notification.kind.in_(["deadline_soon", "overdue"])))}
         assert rows == {(find_by_email(officer).id, "deadline_soon"), (find_by_email(supervisor).id, "overdue")}

@@ -13,7 +13,15 @@ from app.documents.models import Document
 from app.extensions import db
 from app.timeutil import to_local
 from tests.conftest import build_app, translated
-from tests.factories import PASSWORD, add_user, complaint_form, file_in_parallel, filed_complaint, make_business
+from tests.factories import (
+    PASSWORD,
+    add_user,
+    complaint_form,
+    file_in_parallel,
+    filed_complaint,
+    make_business,
+    sign_in,
+)
 from tests.tools import assert_signed_whole_and_valid, pdftotext
 
 
@@ -30,7 +38,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 def owner(app, keys, client):
     email = add_user(app)
     business_id = make_business(app, email)
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert sign_in(client, email, PASSWORD).status_code == 302
     return email, business_id
 
 
@@ -110,7 +118,7 @@ def test_oversized_file_is_refused_while_reading(tmp_path, keys):
     email = add_user(app)
     business_id = make_business(app, email)
     client = app.test_client()
-    client.post("/login", data={"email": email, "password": PASSWORD})
+    sign_in(client, email, PASSWORD)
     big = post(client, complaint_form(business_id), [("big.pdf", PDF + b"0" * 5000)])
     assert big.status_code == 400 and "larger than 25 MB" in big.get_data(as_text=True)
     total = post(client, complaint_form(business_id), [("a.pdf", PDF + b"0" * 3500), ("b.pdf", PDF + b"1" * 3500)])

@@ -3,13 +3,16 @@
 import itertools
 
 import pytest
+from sqlalchemy import func, select
 
-from app.accounts.models import Role
+from app.accounts.models import User
+from app.accounts.services import find_by_email
+from app.audit.models import AuditEntry
 from app.complaints import workflow
 from app.complaints.models import Complaint, ComplaintEvent
 from app.complaints.models import ComplaintStatus as S
-
-COMPLAINANT_ID, OFFICER_ID, OTHER_OFFICER_ID, SUPERVISOR_ID = 10, 20, 21, 30
+from app.extensions import db
+from tests.factories import add_user, filed_complaint, make_business
 
 # The legal moves, written out independently of workflow.TRANSITIONS.
 LEGAL = {
@@ -40,17 +43,14 @@ WHO = {  # action -> the actors allowed (by the key names below)
 HANDLERS = {"officer", "supervisor"}  # the assigned officer, or a supervisor
 
 
-class FakeUser:
-    def __init__(self, user_id: int, role: Role):
-        self.id, self.role = user_id, role.value
-
-
-ACTORS = {
-    "complainant": FakeUser(COMPLAINANT_ID, Role.ENTREPRENEUR),
-    "officer": FakeUser(OFFICER_ID, Role.OFFICER),
-    "other_officer": FakeUser(OTHER_OFFICER_ID, Role.OFFICER),
-    "supervisor": FakeUser(SUPERVISOR_ID, Role.SUPERVISOR),
-}
+@pytest.fixture
+def actors(app, keys) -> tuple[dict[str, int], int]:
+    """Real accounts (a transition writes its audit entry, which names the actor) and a complaint."""
+    emails = {"complainant": add_user(app), "officer": add_user(app, "officer"),
+              "other_officer": add_user(app, "officer"), "supervisor": add_user(app, "supervisor")}
+    complaint_id = filed_complaint(app, emails["complainant"], make_business(app, emails["complainant"]))
+    with app.app_context():
+        return {who: find_by_email(email).id for who, email in emails.items()}, complaint_id
 
 
 def test_transition_table_is_exactly_the_legal_one():
@@ -59,29 +59,42 @@ def test_transition_table_is_exactly_the_legal_one():
     assert table == LEGAL
 
 
-def test_every_action_from_every_status_by_every_actor(app):
-    """All 12 actions x 9 statuses x 4 actors: illegal moves and wrong actors are refused."""
-    checked = 0
+def test_every_action_from_every_status_by_every_actor(app, actors):
+    """All 12 actions x 9 statuses x 4 actors: illegal moves and wrong actors are refused.
+
+    Each case runs on one real complaint in a savepoint that is rolled back afterwards; a
+    legal move writes its event and its audit entry.
+    """
+    checked, (actors, complaint_id) = 0, actors
     with app.app_context():
-        for action, status, who in itertools.product(workflow.TRANSITIONS, list(S), ACTORS):
+        users = {who: db.session.get(User, user_id) for who, user_id in actors.items()}
+        complaint = db.session.get(Complaint, complaint_id)
+        for action, status, who in itertools.product(workflow.TRANSITIONS, list(S), users):
             case = (action, status.value, who)
-            complaint = Complaint(id=1, status=status.value, filed_by_id=COMPLAINANT_ID,
-                                  assigned_officer_id=OFFICER_ID)
+            savepoint = db.session.begin_nested()
+            complaint.status, complaint.assigned_officer_id = status.value, actors["officer"]
+            audit_rows = db.session.scalar(select(func.count()).select_from(AuditEntry))
             if (action, status) not in LEGAL:
                 with pytest.raises(workflow.IllegalTransition):
-                    workflow.apply(ACTORS[who], complaint, action)
+                    workflow.apply(users[who], complaint, action)
                 assert complaint.status == status.value, case
             elif who not in WHO.get(action, HANDLERS):
                 with pytest.raises(workflow.NotPermitted):
-                    workflow.apply(ACTORS[who], complaint, action)
+                    workflow.apply(users[who], complaint, action)
                 assert complaint.status == status.value, case
-                assert action not in workflow.available(ACTORS[who], complaint), case
+                assert action not in workflow.available(users[who], complaint), case
             else:
-                assert action in workflow.available(ACTORS[who], complaint), case
-                event = workflow.apply(ACTORS[who], complaint, action, "comment")
+                assert action in workflow.available(users[who], complaint), case
+                event = workflow.apply(users[who], complaint, action, "comment")
                 assert isinstance(event, ComplaintEvent), case
                 assert complaint.status == LEGAL[(action, status)].value, case
                 assert (event.from_status, event.to_status, event.actor_id, event.comment) == (
-                    status.value, complaint.status, ACTORS[who].id, "comment"), case
+                    status.value, complaint.status, actors[who], "comment"), case
+                entry = db.session.execute(select(AuditEntry.action, AuditEntry.actor_id, AuditEntry.subject_id)
+                                           .order_by(AuditEntry.id.desc()).limit(1)).one()
+                assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit_rows + 1, case
+                assert tuple(entry) == (
+                    "complaint.transition", actors[who], complaint.number), case
+            savepoint.rollback()
             checked += 1
-    assert checked == len(workflow.TRANSITIONS) * len(S) * len(ACTORS)
+    assert checked == len(workflow.TRANSITIONS) * len(S) * len(actors)

@@ -8,7 +8,7 @@ import pytest
 from app.agreements.models import Agreement
 from app.documents.runtime import keystore
 from app.extensions import db
-from tests.factories import PASSWORD, make_association
+from tests.factories import PASSWORD, make_association, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -20,17 +20,21 @@ def parties(live_app):
     return make_association(live_app, name="Оңтүстік кәсіпкерлері")
 
 
-def sign_in(page, email: str) -> None:
+def sign_in(page, email: str, app) -> None:
     page.goto("/login?lang=en")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if "/sign-in/code" in page.url:  # staff: the second step, a code from the authenticator app
+        page.get_by_label("Code", exact=True).fill(totp_code(app, email))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
 
 
 def test_agreement_signed_countersigned_and_published(browser, live_server, live_app, parties, audit, page):
     # The representative prepares the agreement, downloads the PDF to review, and signs.
-    sign_in(page, parties.representative)
+    sign_in(page, parties.representative, live_app)
     page.goto(f"/portal/associations/{parties.association_id}/agreement?lang=en")
     audit.scan_in_all_languages()
     page.goto(f"/portal/associations/{parties.association_id}/agreement?lang=en")
@@ -51,7 +55,7 @@ def test_agreement_signed_countersigned_and_published(browser, live_server, live
 
     # The supervisor countersigns in another browser session.
     staff = browser.new_context(base_url=live_server).new_page()
-    sign_in(staff, parties.supervisor)
+    sign_in(staff, parties.supervisor, live_app)
     staff.goto("/staff/agreements?lang=en")
     staff_audit = type(audit)(staff)
     staff_audit.scan_in_all_languages()
@@ -60,6 +64,9 @@ def test_agreement_signed_countersigned_and_published(browser, live_server, live
     staff.wait_for_load_state()
     staff_audit.scan_in_all_languages()
     staff.get_by_role("button", name="Countersign and put into force").click()
+    staff.wait_for_load_state()
+    staff_audit.scan_current("confirmation of countersigning [en]")
+    staff.get_by_role("button", name="Confirm: Countersign and put into force").click()
     staff.wait_for_load_state()
     assert "The agreement is in force" in staff.locator(".notice").first.inner_text()
     number = re.search(r"PBI-A-\d{4}-\d{4}", staff.locator("h1").inner_text()).group(0)

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from app.documents.runtime import keystore
-from tests.factories import PASSWORD, add_user, make_business
+from tests.factories import PASSWORD, add_user, make_business, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -30,16 +30,20 @@ def people(live_app, tmp_path):
     return {"owner": owner, "officer": officer, "files": [str(act), str(photo)]}
 
 
-def sign_in(page, email):
+def sign_in(page, email: str, app) -> None:
     page.goto("/login?lang=en")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if "/sign-in/code" in page.url:  # staff: the second step, a code from the authenticator app
+        page.get_by_label("Code", exact=True).fill(totp_code(app, email))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
 
 
-def test_file_verify_review_and_decision(browser, live_server, people, audit, page, tmp_path):
-    sign_in(page, people["owner"])
+def test_file_verify_review_and_decision(browser, live_server, live_app, people, audit, page, tmp_path):
+    sign_in(page, people["owner"], live_app)
     page.goto("/portal/complaints/new?lang=en")
     audit.scan_in_all_languages()
     page.goto("/portal/complaints/new?lang=en")
@@ -78,7 +82,7 @@ def test_file_verify_review_and_decision(browser, live_server, people, audit, pa
     # The officer takes the case and asks for information.
     staff = browser.new_context(base_url=live_server).new_page()
     staff_audit = type(audit)(staff)
-    sign_in(staff, people["officer"])
+    sign_in(staff, people["officer"], live_app)
     staff.goto("/staff/complaints?lang=en")
     staff_audit.scan_in_all_languages()
     staff.goto("/staff/complaints?lang=en")
@@ -107,6 +111,13 @@ def test_file_verify_review_and_decision(browser, live_server, people, audit, pa
     staff.get_by_label("The facts were confirmed").check()
     staff.get_by_label("Reasoned answer").fill("Фактілер расталды, материалдар қылмыстық қудалау органына жіберілді.")
     staff.get_by_role("button", name="Make the decision").click()
+    staff.wait_for_load_state()
+    # The confirmation step: the decision letter's text, before it is signed; nothing is done yet.
+    preview = staff.locator(".letter-preview-body").inner_text()
+    assert "Фактілер расталды, материалдар қылмыстық қудалау органына жіберілді." in preview
+    assert "Шешім туралы хат" in preview
+    staff_audit.scan_current("confirmation of a decision [en]")
+    staff.get_by_role("button", name="Confirm: Make the decision").click()
     staff.wait_for_load_state()
     assert "decision letter has been issued" in staff.locator(".notice").first.inner_text()
 

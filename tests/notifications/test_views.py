@@ -140,3 +140,10 @@ def test_stored_link_that_is_not_local_never_redirects_off_site(app, client, sig
     response = client.post(f"/notifications/{notification_id}/read")
     assert response.status_code == 302
     assert response.headers["Location"] == "/notifications"
+
+
+def test_each_item_links_to_its_case(app, client, signed_in, user_id_of):
+    me = user_id_of(signed_in(locale="en"))
+    notify(app, me, "decision", "PBI-C-2026-000007", "/portal/complaints/7")
+    page = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert '<a href="/portal/complaints/7">Open PBI-C-2026-000007</a>' in page

@@ -7,22 +7,21 @@ reserve a signed decision letter; the view issues it after committing.
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, date
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts.models import Role, User
 from app.audit import services as audit
 from app.calendar.workdays import default_calendar
-from app.complaints import clock, workflow
+from app.complaints import clock, letters, workflow
 from app.complaints.models import Complaint, ComplaintEvent, Outcome
 from app.complaints.services import ComplaintError, actor_label, complainant_link, post_message
 from app.documents import services as documents
-from app.documents.models import DocumentKind
+from app.documents.models import Document, DocumentKind
 from app.extensions import db
 from app.notifications import services as notifications
-from app.timeutil import local_today, to_local, utcnow
+from app.timeutil import local_today, utcnow
 
 
 class ReasonRequired(ComplaintError):
@@ -51,21 +50,14 @@ def _required(text: str | None) -> str:
     return text.strip()
 
 
-def _audit(user: User | None, complaint: Complaint, event: ComplaintEvent) -> None:
-    audit.record("complaint.transition", actor_id=user.id if user else None, actor_label=actor_label(user),
-                 subject_type="complaint", subject_id=complaint.number,
-                 details={"action": event.action, "from": event.from_status, "to": event.to_status})
-
-
 def _notify_complainant(complaint: Complaint, kind: str) -> None:
     notifications.notify(complaint.filed_by_id, kind, subject_number=complaint.number,
                          link=complainant_link(complaint))
 
 
 def _move(user: User, complaint: Complaint, action: str, comment: str | None = None, **kw) -> ComplaintEvent:
-    event = workflow.apply(user, complaint, action, comment, **kw)
+    event = workflow.apply(user, complaint, action, comment, **kw)  # writes the event and its audit entry
     db.session.flush()
-    _audit(user, complaint, event)
     return event
 
 
@@ -115,17 +107,28 @@ def _decision(user: User, complaint: Complaint, action: str, comment: str, detai
                                issue_key=f"complaint:{complaint.id}:decision:{number_of_decisions + 1}")
     event = _move(user, complaint, action, comment, document_id=letter.id)
     event.detail = detail
-    complaint.decided_at = utcnow()
+    complaint.decided_at = event.at  # the appeal window runs from the decision event (clock.appeal_deadline)
+    clock.record_first_decision(complaint, action, event.at)
     audit.record("document.reserved", actor_id=user.id, actor_label=actor_label(user), subject_type="complaint",
                  subject_id=complaint.number, details={"document": letter.number, "kind": "decision"})
     _notify_complainant(complaint, "decision")
     return letter.id
 
 
+def _reserved(user: User, complaint: Complaint, document_id: int, kind: DocumentKind) -> None:
+    number = db.session.get(Document, document_id).number
+    audit.record("document.reserved", actor_id=user.id, actor_label=actor_label(user), subject_type="complaint",
+                 subject_id=complaint.number, details={"document": number, "kind": kind.value})
+
+
 def forward(user: User, complaint: Complaint, body_name: str, note: str) -> int:
+    """Forward to the competent body: a decision letter to the complainant, a covering letter to the body."""
     body_name, note = _required(body_name), _required(note)
     complaint.forwarded_to = body_name
-    return _decision(user, complaint, "forward", note, body_name)
+    decision_letter_id = _decision(user, complaint, "forward", note, body_name)
+    covering_letter_id = letters.reserve_forwarding_letter(complaint, decision_letter_id)
+    _reserved(user, complaint, covering_letter_id, DocumentKind.FORWARDING_LETTER)
+    return decision_letter_id
 
 
 def resolve(user: User, complaint: Complaint, outcome: str, answer: str) -> int:
@@ -142,10 +145,7 @@ def reject(user: User, complaint: Complaint, reason: str) -> int:
     return _decision(user, complaint, "reject", reason, None)
 
 
-def appeal_deadline(complaint: Complaint) -> date | None:
-    if complaint.decided_at is None:
-        return None
-    return to_local(complaint.decided_at).date() + timedelta(days=current_app.config["PBI_APPEAL_WINDOW_DAYS"])
+appeal_deadline = clock.appeal_deadline  # the rule lives with the rest of the legal clock
 
 
 def appeal(user: User, complaint: Complaint, reason: str) -> None:
@@ -186,7 +186,9 @@ def extend(supervisor: User, complaint: Complaint, until: date, reason: str) -> 
     if until <= complaint.due_date:
         raise ExtensionNotAllowed("not_later")
     complaint.extended_until, complaint.extension_reason = until, reason
-    _move(supervisor, complaint, "extend", reason)
+    event = _move(supervisor, complaint, "extend", reason)
+    # The notice is issued with the extension, well within the 3 working days APC art. 76 allows.
+    _reserved(supervisor, complaint, letters.reserve_extension_notice(complaint, event), DocumentKind.EXTENSION_NOTICE)
     _notify_complainant(complaint, "extended")
 
 

@@ -13,7 +13,7 @@ from app.documents import services as documents
 from app.documents.models import Document
 from app.extensions import db
 from app.notifications.models import Notification, OutboxMessage
-from tests.factories import PASSWORD, add_user, filed_complaint, make_business
+from tests.factories import PASSWORD, add_user, filed_complaint, make_business, sign_in
 from tests.tools import assert_signed_whole_and_valid, pdftotext
 
 
@@ -26,7 +26,7 @@ def case(app, keys):
     clients = []
     for email in (owner, officer, supervisor):
         client = app.test_client()
-        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        assert sign_in(client, email, PASSWORD).status_code == 302
         clients.append(client)
     return complaint_id, *clients, (owner, officer, supervisor)
 
@@ -42,8 +42,9 @@ def test_take_request_answer_resolve_and_decision_letter(app, case, tmp_path):
     officer.post(f"{staff}/take")
     officer.post(f"{staff}/start")
     assert status(app, complaint_id) == "in_review"
-    empty = officer.post(f"{staff}/request-info?lang=en", data={"comment": ""}, follow_redirects=True)
-    assert "Fill in the text." in empty.get_data(as_text=True) and status(app, complaint_id) == "in_review"
+    empty = officer.post(f"{staff}/request-info?lang=en", data={"comment": ""})
+    assert empty.status_code == 400 and status(app, complaint_id) == "in_review"
+    assert "This field is required." in empty.get_data(as_text=True)
     officer.post(f"{staff}/request-info", data={"comment": "Тексеру актісін жіберіңіз"})
     assert status(app, complaint_id) == "info_requested"
     portal = owner.get(f"/portal/complaints/{complaint_id}?lang=en").get_data(as_text=True)
@@ -53,7 +54,7 @@ def test_take_request_answer_resolve_and_decision_letter(app, case, tmp_path):
                content_type="multipart/form-data")
     assert status(app, complaint_id) == "in_review"
     officer.post(f"{staff}/resolve", data={"outcome": "partially_confirmed",
-                                           "comment": "Фактілер ішінара расталды."})
+                                           "comment": "Фактілер ішінара расталды.", "confirmed": "yes"})
     assert status(app, complaint_id) == "resolved"
     with app.app_context():
         letter = db.session.scalars(select(Document).where(Document.kind == "decision")).one()
@@ -78,17 +79,19 @@ def test_appeal_once_and_supervisor_reopens(app, case):
     staff = f"/staff/complaints/{complaint_id}"
     for step in ("take", "start"):
         officer.post(f"{staff}/{step}")
-    officer.post(f"{staff}/resolve", data={"outcome": "not_confirmed", "comment": "Расталмады."})
+    officer.post(f"{staff}/resolve", data={"outcome": "not_confirmed", "comment": "Расталмады.",
+                                           "confirmed": "yes"})
     closing = officer.post(f"{staff}/close?lang=en", follow_redirects=True)
     assert status(app, complaint_id) == "resolved"  # the appeal window is still open
     assert "appeal" in closing.get_data(as_text=True).lower()
-    owner.post(f"/portal/complaints/{complaint_id}/appeal", data={"comment": "Келіспеймін"})
+    owner.post(f"/portal/complaints/{complaint_id}/appeal", data={"comment": "Келіспеймін", "confirmed": "yes"})
     assert status(app, complaint_id) == "appealed"
     supervisor.post(f"{staff}/review-appeal")
     assert status(app, complaint_id) == "in_review"
-    supervisor.post(f"{staff}/resolve", data={"outcome": "confirmed", "comment": "Қайта қаралды; расталды."})
-    again = owner.post(f"/portal/complaints/{complaint_id}/appeal?lang=en", data={"comment": "Тағы"},
-                       follow_redirects=True)
+    supervisor.post(f"{staff}/resolve", data={"outcome": "confirmed", "comment": "Қайта қаралды; расталды.",
+                                                 "confirmed": "yes"})
+    again = owner.post(f"/portal/complaints/{complaint_id}/appeal?lang=en",
+                       data={"comment": "Тағы", "confirmed": "yes"}, follow_redirects=True)
     assert "already been appealed once" in again.get_data(as_text=True)
     assert status(app, complaint_id) == "resolved"
 
@@ -98,12 +101,12 @@ def test_appeal_window_closes(app, case):
     staff = f"/staff/complaints/{complaint_id}"
     for step in ("take", "start"):
         officer.post(f"{staff}/{step}")
-    officer.post(f"{staff}/resolve", data={"outcome": "confirmed", "comment": "Расталды."})
+    officer.post(f"{staff}/resolve", data={"outcome": "confirmed", "comment": "Расталды.", "confirmed": "yes"})
     with app.app_context():
         complaint = db.session.get(Complaint, complaint_id)
         complaint.decided_at -= timedelta(days=app.config["PBI_APPEAL_WINDOW_DAYS"] + 1)
         db.session.commit()
-    late = owner.post(f"/portal/complaints/{complaint_id}/appeal?lang=en", data={"comment": "Кеш"},
+    late = owner.post(f"/portal/complaints/{complaint_id}/appeal?lang=en", data={"comment": "Кеш", "confirmed": "yes"},
                       follow_redirects=True)
     assert "has passed" in late.get_data(as_text=True) and status(app, complaint_id) == "resolved"
     officer.post(f"{staff}/close")
@@ -118,7 +121,7 @@ def test_extension_once_and_at_most_two_months(app, case):
         registration = complaint.registration_day
         due = complaint.due_date
     assert officer.post(f"{staff}/extend", data={"until": str(due + timedelta(days=5)), "comment": "x"},
-                        follow_redirects=True).status_code == 200
+                        follow_redirects=True).status_code == 403
     with app.app_context():
         assert db.session.get(Complaint, complaint_id).extended_until is None  # officers cannot extend
     too_far = registration + timedelta(days=70)  # beyond two months from registration
@@ -143,15 +146,15 @@ def test_forward_and_reject_issue_letters(app, keys):
     business = make_business(app, owner)
     first, second = filed_complaint(app, owner, business), filed_complaint(app, owner, business)
     client = app.test_client()
-    client.post("/login", data={"email": officer, "password": PASSWORD})
+    sign_in(client, officer, PASSWORD)
     for complaint_id in (first, second):
         client.post(f"/staff/complaints/{complaint_id}/take")
         client.post(f"/staff/complaints/{complaint_id}/start")
     missing = client.post(f"/staff/complaints/{first}/forward", data={"body_name": "", "comment": "x"})
-    assert missing.status_code == 302 and status(app, first) == "in_review"
+    assert missing.status_code == 400 and status(app, first) == "in_review"
     client.post(f"/staff/complaints/{first}/forward", data={"body_name": "Облыс прокуратурасы",
-                                                            "comment": "Құзыреті бойынша"})
-    client.post(f"/staff/complaints/{second}/reject", data={"comment": "Қабылданбайды"})
+                                                            "comment": "Құзыреті бойынша", "confirmed": "yes"})
+    client.post(f"/staff/complaints/{second}/reject", data={"comment": "Қабылданбайды", "confirmed": "yes"})
     assert (status(app, first), status(app, second)) == ("forwarded", "rejected")
     with app.app_context():
         letters = db.session.scalars(select(Document).where(Document.kind == "decision")).all()

@@ -1,0 +1,1 @@
+"""Backups (``flask --app wsgi backup create|restore``), retention and storage housekeeping."""

@@ -1,0 +1,1 @@
+"""Reporting: what the department reports — statistics, patterns, public figures, exports."""
