@@ -14,5 +14,6 @@ BENCHES = (
     ("P3", "p3_filing_load"),
     ("P4", "p4_pages"),
     ("P5", "p5_verify"),
+    ("P6", "p6_statistics"),
     ("P7", "p7_export"),
 )

@@ -1,4 +1,4 @@
-"""The page benchmark (P2) still runs: tiny sizes, on each backend the run has; format only.
+"""The page benchmarks (P2, P6) still run: tiny sizes, on each backend the run has; format only.
 
 No timing is asserted: the figures belong in BENCHMARKS.md (``make bench``). It measures
 both backends itself, so it runs in the SQLite pass of ``make test`` only.
@@ -11,23 +11,50 @@ import re
 
 import pytest
 
-from bench import p2_pages
+from bench import p2_pages, p6_statistics
 from tests.conftest import BACKEND
 
 PAGES = ("officer queue page 1", "officer queue page 50", "search", "search, one common surname", "case page",
          "staff dashboard", "public registry")
 
 
-@pytest.mark.skipif(BACKEND != "sqlite", reason="measures both backends itself: the SQLite pass runs it")
-def test_p2_prints_every_page_on_each_backend(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setenv("PBI_BENCH_DIR", str(tmp_path))
+STATISTICS_PAGES = ("staff, a year", "staff, a quarter", "public, warm", "public, computed")
+ONLY_SQLITE = pytest.mark.skipif(BACKEND != "sqlite", reason="measures both backends itself: the SQLite pass runs it")
+
+
+@pytest.fixture(scope="module")
+def bench_dir(tmp_path_factory):
+    """One folder for the module: P6 measures on the registries P2 made."""
+    return tmp_path_factory.mktemp("bench")
+
+
+def _backends() -> list[str]:
+    return ["sqlite"] + (["postgresql"] if os.environ.get("PBI_TEST_POSTGRES_URL") else [])
+
+
+@ONLY_SQLITE
+def test_p2_prints_every_page_on_each_backend(bench_dir, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("PBI_BENCH_DIR", str(bench_dir))
     lines = p2_pages.run(tiny=True)
     printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("P2 ")]
     assert printed == lines  # each figure printed on its own line, as returned
-    backends = ["sqlite"] + (["postgresql"] if os.environ.get("PBI_TEST_POSTGRES_URL") else [])
-    for backend in backends:
+    for backend in _backends():
         for page in PAGES:
             pattern = re.compile(rf"P2 {page}: 60 \d+\.\d ms, 600 \d+\.\d ms, ratio \d+\.\d\d \({backend}\)")
             assert any(pattern.fullmatch(line) for line in lines), (page, backend, lines)
-        plans = (tmp_path / f"plans-{backend}.txt").read_text()
+        plans = (bench_dir / f"plans-{backend}.txt").read_text()
         assert "## search" in plans and "complaints" in plans
+
+
+@ONLY_SQLITE
+def test_p6_prints_every_statistics_page_on_each_backend(bench_dir, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("PBI_BENCH_DIR", str(bench_dir))
+    lines = p6_statistics.run(tiny=True)
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("P6 ")]
+    assert printed == lines
+    for backend in _backends():
+        for page in STATISTICS_PAGES:
+            pattern = re.compile(rf"P6 statistics {page}: 60 \d+\.\d ms, 600 \d+\.\d ms, ratio \d+\.\d\d \({backend}\)")
+            assert any(pattern.fullmatch(line) for line in lines), (page, backend, lines)
+    not_measured = [] if "postgresql" in _backends() else ["P6 postgresql: not measured"]
+    assert len(lines) == len(STATISTICS_PAGES) * len(_backends()) + len(not_measured)
