@@ -74,7 +74,10 @@ def print_logins(logins: list[demo.DemoLogin]) -> None:
 @with_appcontext
 @click.option("--production", is_flag=True,
               help="Write a production config (HTTPS cookies) and create no demo data.")
-def init_command(production: bool) -> None:
+@click.option("--history", type=click.IntRange(min=0), default=demo.DEMO_HISTORY, show_default=True,
+              help="Fictitious past complaints added with the demo (the first time only), so that the "
+                   "statistics have figures; 0 for none.")
+def init_command(production: bool, history: int) -> None:
     """Set up this instance: config with a random secret, database, demo data. Idempotent."""
     app = current_app._get_current_object()
     if write_instance_config(app.instance_path, env="production" if production else "development"):
@@ -102,7 +105,9 @@ def init_command(production: bool) -> None:
         click.echo("Demo data exists; kept (`flask --app wsgi demo` recreates it).")
         print_logins(demo.logins())
         return
-    print_logins(demo.create())
+    if history:
+        click.echo(f"Adding a history of {history:,} fictitious complaints (demo scale, @scale.pbi.kz) …")
+    print_logins(demo.create(history=history))
 
 
 @click.group("demo", invoke_without_command=True)

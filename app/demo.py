@@ -3,6 +3,12 @@
 All demo accounts share one password, printed by ``init`` and ``demo`` and in the README.
 ``recreate`` removes only the demo records (matched by their e-mail domain and numbers),
 never anything else.
+
+``init`` also adds a *history* the first time it creates the demo: ``DEMO_HISTORY``
+fictitious complaints of the last five years made by ``demo scale`` (their staff,
+entrepreneurs and associations on ``@scale.pbi.kz``), so that the statistics, the
+recurring bodies, the public statistics — which show no count below 10 — and last
+month's signed report have figures to show. It is not demo records: ``recreate`` keeps it.
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ DEMO_PASSWORD = "Turkistan-Demo-2026"  # noqa: S105 (public demo password, print
 # printed in the README and by `flask demo`, for trying the demo with an authenticator
 # app. Development demo only: a real account enrols with its own random secret.
 DEMO_TOTP_SECRET = "PBIDEMOTURKISTANSTAFFSIGNINTOTP2"  # noqa: S105
+DEMO_HISTORY = 3000  # complaints of the history `init` adds (`init --history N`)
+HISTORY_ASSOCIATIONS_PER_COMPLAINT = 1 / 100
+HISTORY_SEED = 2026
 
 
 def with_check_digit(first11: str) -> str:
@@ -150,11 +159,12 @@ def logins() -> list[DemoLogin]:
     ]
 
 
-def create() -> list[DemoLogin]:
+def create(*, history: int = 0) -> list[DemoLogin]:
     """Create and commit the demo records, agreements included. Returns the logins to print.
 
     Needs the department keys (``init`` creates them first): the active agreement's
-    signed PDF is issued like any other.
+    signed PDF is issued like any other. ``history``: fictitious past complaints to add
+    first (see the module's docstring), so that last month's report counts them.
     """
     for key, role, name in STAFF:
         staff, _ = accounts.create_staff(
@@ -182,8 +192,18 @@ def create() -> list[DemoLogin]:
     _create_agreements()
     _create_complaints()
     _spread_histories()
+    if history:
+        _add_history(history)
     _issue_monthly_report()
     return logins()
+
+
+def _add_history(complaints_count: int) -> None:
+    # Imported here: app.demo_scale takes the demo password and TOTP secret from this module.
+    from app.demo_scale import scale
+
+    associations = max(1, round(complaints_count * HISTORY_ASSOCIATIONS_PER_COMPLAINT))
+    scale(complaints=complaints_count, associations=associations, seed=HISTORY_SEED)
 
 
 def _issue_monthly_report() -> None:

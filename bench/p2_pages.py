@@ -71,7 +71,7 @@ def _prepare(backend: str, complaints: int, associations: int) -> tuple[Path, st
         # the staff enrolled with the demo secret, as `demo` and `demo scale` do now) rather
         # than generated again (a quarter of an hour at 1M).
         started = time.monotonic()
-        _flask(instance, database_url, "init")
+        _flask(instance, database_url, "init", "--history", "0")
         _enrol_staff(instance, database_url)
         print(f"# P2 {backend}: {complaints} complaints upgraded to schema {wanted['schema']} in "
               f"{time.monotonic() - started:.0f} s", flush=True)
@@ -87,7 +87,7 @@ def _prepare(backend: str, complaints: int, associations: int) -> tuple[Path, st
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}"')
     started = time.monotonic()
-    _flask(instance, database_url, "init")
+    _flask(instance, database_url, "init", "--history", "0")
     _flask(instance, database_url, "demo", "scale", "--complaints", str(complaints), "--associations",
            str(associations), "--seed", "7")
     print(f"# P2 {backend}: generated {complaints} complaints, {associations} associations in "

@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from app.documents import services as documents
 from app.documents.models import Document
 from app.documents.runtime import keystore
 from app.extensions import db
-from app.timeutil import local_today
+from app.timeutil import local_today, utcnow
 from tests.conftest import BACKEND, build_app, database_uri
 from tests.factories import sign_in
 from tests.tools import assert_signed_whole_and_valid
@@ -43,7 +44,7 @@ def test_init_is_idempotent_and_sets_up_everything(tmp_path):
     instance = tmp_path / "instance"
     # SQLite: the default instance/app.db; PostgreSQL: an empty database, as in production.
     database = database_uri(tmp_path, empty=True) if BACKEND == "postgresql" else None
-    first = run_flask(instance, "init", database=database)
+    first = run_flask(instance, "init", "--history", "0", database=database)  # the demo's own records
     assert first.returncode == 0, first.stderr
     config = instance / "config.py"
     assert "SECRET_KEY" in config.read_text()
@@ -96,6 +97,46 @@ def test_init_is_idempotent_and_sets_up_everything(tmp_path):
         assert roles.count("officer") == 2 and roles.count("entrepreneur") == 3
         for login in demo.logins():
             assert accounts.authenticate(login.email, demo.DEMO_PASSWORD).role == login.role
+
+
+def test_init_adds_a_history_that_gives_every_report_figures(tmp_path):
+    """What `make run` shows: statistics, recurring bodies, public figures and last month's report."""
+    from app.reporting import monthly_report, patterns, public, statistics
+    from app.reporting.periods import month
+    from app.reporting.statistics import StatisticsFilter
+
+    instance = tmp_path / "instance"
+    database = database_uri(tmp_path, empty=True) if BACKEND == "postgresql" else None
+    result = run_flask(instance, "init", database=database)
+    assert result.returncode == 0, result.stderr
+    assert f"history of {demo.DEMO_HISTORY:,} fictitious complaints" in result.stdout
+    app = create_app({"INSTANCE_PATH": str(instance)} | ({"SQLALCHEMY_DATABASE_URI": database} if database else {}))
+    with app.app_context():
+        demo_complaints = 12
+        assert db.session.scalar(select(func.count()).select_from(Complaint)) == demo.DEMO_HISTORY + demo_complaints
+        today = local_today()
+        last_month = month(today.replace(day=1) - timedelta(days=1))
+        shown = statistics.figures(StatisticsFilter(last_month), today)
+        assert shown.current.received >= 30 and shown.current.decided >= 30 and shown.current.median_days is not None
+        assert len([row for row in shown.districts if row.received]) >= 5
+        recurring = patterns.patterns(patterns.PatternFilter(kind="body", minimum=5))
+        assert len(recurring.rows) >= 5  # bodies named in five complaints or more
+        published = public.count(today)
+        figures = public.publish(published, utcnow())
+        for column in (*figures.by_month, *figures.by_district, *figures.by_pressure_type, figures.by_decision):
+            assert column.total.published and column.total.value >= 100
+            assert sum(cell.published and cell.value >= 10 for cell in column.cells) >= 3
+        assert figures.within_term_percent is not None and figures.active_agreements >= 10
+        report = monthly_report.current(last_month.start)
+        assert report is not None and report.id == db.session.scalar(select(func.max(Document.id)))  # made last
+        pdf = tmp_path / "report.pdf"
+        pdf.write_bytes(documents.pdf_bytes(report))
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert str(shown.current.received) in text.split() and str(shown.current.decided) in text.split()
+    assert run_flask(instance, "audit", "verify", database=database).returncode == 0
+    again = run_flask(instance, "init", database=database)
+    assert again.returncode == 0 and "history" not in again.stdout  # once
 
 
 def test_flask_commands_other_than_init_need_a_secret(tmp_path):
