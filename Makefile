@@ -37,6 +37,10 @@ lint: $(VENV)/.dev
 # The whole suite twice: on SQLite, then on PostgreSQL (PBI_TEST_BACKEND; a local cluster that
 # scripts/test-postgres.sh starts if needed, and stops again after the tests only if it started
 # it). Both passes run; each ends with a line naming its backend. PYTEST_ARGS=… adds arguments.
+# TEST_WORKERS (default 2, the cores here): pytest-xdist processes per pass, whole files each;
+# the files that run servers or bound a wall-clock time run one at a time (tests/conftest.py).
+# TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev translations lint
 	sh scripts/system-deps.sh test
 	@run=$$$$; failed=""; summary=""; \
@@ -49,7 +53,8 @@ test: $(VENV)/.dev translations lint
 	  if [ "$$backend" = postgresql ] && [ -z "$$PBI_TEST_POSTGRES_URL" ]; then \
 	    result="not run: no PostgreSQL server here (as root, make test starts one)"; \
 	    [ "$${CI:-}" = true ] && { result="$$result — CI must run it"; failed="$$failed $$backend"; }; \
-	  elif PBI_TEST_BACKEND=$$backend $(BIN)/python -m pytest $(PYTEST_ARGS); then result=passed; \
+	  elif PBI_TEST_BACKEND=$$backend $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS); \
+	  then result=passed; \
 	  else result=FAILED; failed="$$failed $$backend"; fi; \
 	  line="$$backend pass: $$result in $$(( $$(date +%s) - start )) s"; \
 	  echo "=== make test: $$line ==="; summary="$$summary$$line; "; \

@@ -42,9 +42,39 @@ def run_migrations_online() -> None:
     # The full-text index's own tables and indexes are not models (app.complaints.search).
     conf_args.setdefault("include_name", alembic_include_name)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+            conf_args.setdefault("on_version_apply", _sqlite_check_foreign_keys)
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                # Alembic commits each SQLite migration on its own (no transactional DDL there); what
+                # it leaves open after the last holds no change.
+                connection.rollback()
+                _sqlite_foreign_keys(connection, on=True)  # the pool hands this connection to the app
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """Foreign keys off while migrating, on again after (the app's connections always have them on).
+
+    Batch mode rebuilds a SQLite table as a copy (CREATE, copy the rows, DROP, rename); with
+    foreign keys enforced, dropping a table that other rows refer to — ``documents``, which
+    talons and letters reference — fails. The pragma has no effect inside a transaction, so it
+    goes to the DBAPI connection outside one.
+    """
+    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _sqlite_check_foreign_keys(*, ctx, step, heads, run_args) -> None:
+    """After each migration, before its commit: refuse (roll back) one that left a row pointing nowhere."""
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration {step.up_revision_id} broke {len(broken)} foreign key reference(s), "
+                           f"e.g. {broken[:3]}")
 
 
 if context.is_offline_mode():

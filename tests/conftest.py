@@ -172,11 +172,17 @@ def proof(line: str) -> None:
     _PROOF_LINES.append(line)
 
 
+# Databases made and seconds spent by the pytest-xdist workers (added up by the controller).
+_WORKERS_DATABASES = {"made": 0, "seconds": 0.0}
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    made_count = (_databases.made if _databases else 0) + _WORKERS_DATABASES["made"]
+    seconds = (_databases.seconds if _databases else 0.0) + _WORKERS_DATABASES["seconds"]
     made = ""
-    if _databases and _databases.made:
-        plural = "" if _databases.made == 1 else "s"
-        made = f" ({_databases.made} database{plural}, {_databases.seconds:.0f} s creating and dropping them)"
+    if made_count:
+        plural = "" if made_count == 1 else "s"
+        made = f" ({made_count} database{plural}, {seconds:.0f} s creating and dropping them)"
     terminalreporter.write_sep("-", f"database backend: {BACKEND}{made}")
     for line in _PROOF_LINES:
         terminalreporter.write_line(line)
@@ -185,6 +191,54 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 def pytest_sessionfinish(session, exitstatus) -> None:
     if _databases is not None:
         _databases.close()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller prints its lines
+        workeroutput["pbi_proof_lines"] = list(_PROOF_LINES)
+        workeroutput["pbi_databases"] = {"made": _databases.made if _databases else 0,
+                                         "seconds": _databases.seconds if _databases else 0.0}
+
+
+# Under pytest-xdist (``make test`` runs two workers) each test file goes to one worker, except
+# these: they run real servers that take every core, or bound a wall-clock time, so they run
+# one after the other on one worker (never two at once), and first, as they are the longest.
+SERIAL_FILES = (
+    "tests/test_concurrency_proof.py", "tests/test_crash_proof.py", "tests/test_bench_load.py",
+    "tests/test_instances.py", "tests/test_transactions.py", "tests/documents/test_hostile_pdfs.py",
+    "tests/documents/test_hostile_server.py",
+)
+SERIAL_GROUP = "serial: servers and wall-clock bounds"
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """The serial files first (a stable sort: the order within each part is kept)."""
+    items.sort(key=lambda item: _file_of(item.nodeid) not in SERIAL_FILES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist: whole files per worker, the :data:`SERIAL_FILES` together as one unit."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndSerialGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = _file_of(nodeid)
+            return SERIAL_GROUP if path in SERIAL_FILES else path
+
+    config.option.loadscopereorder = False  # the collection's order (the serial unit first), not by size
+    return FilesAndSerialGroup(config, log)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist's controller: take a finished worker's proof lines and database counts."""
+    output = getattr(node, "workeroutput", {})
+    _PROOF_LINES.extend(output.get("pbi_proof_lines", ()))
+    for name, value in output.get("pbi_databases", {}).items():
+        _WORKERS_DATABASES[name] += value
 
 
 @pytest.fixture(autouse=True)
@@ -332,4 +386,26 @@ def postgres_app(tmp_path, **overrides):
     finally:
         with app.app_context():
             db.session.remove()
+            db.engine.dispose()
+
+
+@contextlib.contextmanager
+def migrated_app(tmp_path):
+    """An app whose schema the migrations built (not ``create_all``), on the backend of the run."""
+    from flask_migrate import upgrade
+
+    if BACKEND == "postgresql":
+        with postgres_app(tmp_path) as app:
+            with app.app_context():
+                db.drop_all()
+                upgrade()
+            yield app
+        return
+    app = create_app({**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.db'}"})
+    with app.app_context():
+        upgrade()
+    try:
+        yield app
+    finally:
+        with app.app_context():
             db.engine.dispose()

@@ -4,7 +4,6 @@ keys written by the filing path and the migration."""
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import random
@@ -18,7 +17,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, update
 
-from app import create_app, demo, transactions
+from app import demo, transactions
 from app.accounts.models import Role
 from app.audit.models import AuditEntry
 from app.complaints.models import Complaint
@@ -28,7 +27,7 @@ from app.extensions import db
 from app.reporting import names, patterns
 from app.reporting.patterns import PatternFilter
 from app.timeutil import to_local
-from tests.conftest import BACKEND, base_config, build_app, postgres_app
+from tests.conftest import build_app, migrated_app
 from tests.factories import add_user, filed_complaint, make_business, sign_in
 
 LAND = ["ГУ «Отдел земельных отношений Сайрамского района»", "Отдел земельных отношений Сайрамского района",
@@ -297,26 +296,8 @@ def test_filing_writes_the_keys(world):
         assert (c.body_key, c.official_key) == (names.body_key(c.body_name), names.official_key(c.official_name))
 
 
-@contextlib.contextmanager
-def _migrated(tmp_path):
-    """An app whose schema the migrations built, on the backend of the run."""
-    if BACKEND == "postgresql":
-        with postgres_app(tmp_path) as app:
-            with app.app_context():
-                db.drop_all()
-                upgrade()
-            yield app
-        return
-    app = create_app({**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.db'}"})
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
 def test_the_migration_computes_the_keys_of_existing_complaints(tmp_path, keys):
-    with _migrated(tmp_path) as app:
+    with migrated_app(tmp_path) as app:
         _backfilled(app)
 
 
