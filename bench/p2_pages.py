@@ -253,12 +253,17 @@ def _measure(backend: str, tiny: bool) -> list[str]:
     return out
 
 
-def run(tiny: bool) -> list[str]:
-    lines = _measure("sqlite", tiny)
+def on_each_backend(bench_id: str, measure, tiny: bool) -> list[str]:
+    """``measure(backend, tiny)`` on SQLite, then on PostgreSQL when a server is set (else a line saying so)."""
+    lines = measure("sqlite", tiny)
     if os.environ.get("PBI_TEST_POSTGRES_URL"):
-        lines += _measure("postgresql", tiny)
+        lines += measure("postgresql", tiny)
     else:
-        line = "P2 postgresql: not measured (no server in PBI_TEST_POSTGRES_URL; `make bench` starts one)"
+        line = f"{bench_id} postgresql: not measured (no server in PBI_TEST_POSTGRES_URL; `make bench` starts one)"
         print(line, flush=True)
         lines.append(line)
     return lines
+
+
+def run(tiny: bool) -> list[str]:
+    return on_each_backend("P2", _measure, tiny)

@@ -22,7 +22,6 @@ Warm: each page is requested once before it is timed (templates, the database's 
 
 from __future__ import annotations
 
-import os
 import statistics
 
 from bench import p2_pages
@@ -72,11 +71,4 @@ def _measure(backend: str, tiny: bool) -> list[str]:
 
 
 def run(tiny: bool) -> list[str]:
-    lines = _measure("sqlite", tiny)
-    if os.environ.get("PBI_TEST_POSTGRES_URL"):
-        lines += _measure("postgresql", tiny)
-    else:
-        line = "P6 postgresql: not measured (no server in PBI_TEST_POSTGRES_URL; `make bench` starts one)"
-        print(line, flush=True)
-        lines.append(line)
-    return lines
+    return p2_pages.on_each_backend("P6", _measure, tiny)
