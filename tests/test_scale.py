@@ -20,6 +20,7 @@ from app.demo_scale import DOMAIN, EVIDENCE_PDF, scale, work_calendar
 from app.demo_scale.rows import TABLES, Template, add_months
 from app.documents.runtime import file_store
 from app.extensions import db
+from app.reporting import rollup
 from app.timeutil import local_today, to_local
 from tests.conftest import build_app
 
@@ -68,6 +69,7 @@ def _check_consistency() -> None:
     maintained = {status: count for status, count in _rows("SELECT status, count FROM complaint_status_counts")
                   if count}
     assert maintained == grouped
+    assert rollup.mismatches(db.session.connection()) == {}  # rebuilt at the end of the load
     report = audit.verify_chain()
     assert report.ok, report
     assert audit.head_state()[0] == report.checked == db.session.scalar(text("SELECT max(id) FROM audit_log"))

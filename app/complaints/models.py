@@ -12,7 +12,7 @@ from app.complaints import clock, counts, search
 from app.complaints.statuses import OPEN_STATUSES, ComplaintStatus  # noqa: F401 (re-exported)
 from app.database import one_of
 from app.extensions import db
-from app.timeutil import utcnow
+from app.timeutil import to_local, utcnow
 
 
 class PressureType(enum.StrEnum):
@@ -45,6 +45,12 @@ class Outcome(enum.StrEnum):
     CONFIRMED = "confirmed"
     PARTIALLY_CONFIRMED = "partially_confirmed"
     NOT_CONFIRMED = "not_confirmed"
+
+
+def _local_day_of_receipt(context) -> date:
+    """``received_on``'s default: the local day of the row's ``received_at`` (now when none is given)."""
+    received = context.get_current_parameters().get("received_at") if context is not None else None
+    return to_local(received or utcnow()).date()
 
 
 class Complaint(db.Model):
@@ -113,6 +119,10 @@ class Complaint(db.Model):
 
     # The legal clock (dates in Asia/Almaty).
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The Asia/Almaty day of ``received_at``: the month the statistics rollup files it under
+    # (a trigger cannot convert time zones on SQLite). Nullable only because SQLite cannot
+    # add a NOT NULL column to a filled table without rebuilding it; always set.
+    received_on: Mapped[date] = mapped_column(nullable=True, default=_local_day_of_receipt)
     registration_day: Mapped[date]
     due_date: Mapped[date]
     forwarding_due: Mapped[date]

@@ -403,7 +403,7 @@ class Generator(AssociationRows, ComplaintTimeline):
             complaint_id, len(kept), number, firm.id, owner.id, token(rng), association_id, may_follow, pressure,
             body.category, body.name, official_name, position, clock.day_text(incident), district, description,
             search_text, *keys(body.name, official_name), amount, rng.random() < 0.75, consent, status,
-            state["officer"], consent,
+            state["officer"], consent, clock.day_text(clock.local_ordinal(received_us)),
             clock.day_text(registration_day), clock.day_text(clock.workday(due_index)),
             clock.day_text(clock.workday(forwarding_index)), clock.day_text(extended) if extended else None,
             state["extension_reason"], state["outcome"], state["decision_text"], state["forwarded_to"],

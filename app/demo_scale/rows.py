@@ -56,7 +56,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                    "official_position", "incident_date", "incident_district", "description", "search_text",
                    "body_key", "official_key",
                    "amount_demanded", "keep_identity_confidential", "consent_at", "status", "assigned_officer_id",
-                   "received_at", "registration_day", "due_date", "forwarding_due", "extended_until",
+                   "received_at", "received_on", "registration_day", "due_date", "forwarding_due", "extended_until",
                    "extension_reason", "outcome", "decision_text", "forwarded_to", "rejection_reason",
                    "decided_at", "decided_on", "decision_working_days", "decided_in_term", "appeal_reason",
                    "appealed_at", "closed_at", "talon_document_id"),

@@ -26,14 +26,25 @@ What is counted (all days are Asia/Almaty days; a period includes both its days)
   the period's decisions.
 
 Filters narrow every figure (the officer filter: the officer a case is assigned to now).
-Every figure is an aggregate computed by the database over indexed columns (the period
-by ``received_at`` / ``decided_on``, the open cases by ``queue_rank``), at most 22 queries
-in all, with conditional aggregation; Python only adds up the groups. Two covering indexes
-(migration 0010_statistics) keep every query off the table. Measured on ``demo scale`` data
-of 100,000 complaints (SQLite, warm, this 2-core machine): a year ≈ 0.35 s of queries
-(≈ 0.6 s for :func:`figures`), a quarter ≈ 0.3 s. The cost grows with the period's rows, so
-a year at 1,000,000 complaints would take seconds: a rollup kept by the write path is the
-next step, and it can replace these queries because they all live in this module.
+Where the figures come from:
+
+- **the rollup** (app.reporting.rollup, read by app.reporting.rollup_figures) for the
+  department-wide view of whole calendar months — no filter but the period, and the
+  period a month, a quarter, a year or a range of whole months. Triggers keep it in the
+  same transaction as every change, so it is as current as the complaints themselves;
+  the cost is that of a few hundred rollup rows, whatever the number of complaints. The
+  previous period of a comparison is read from the rollup when it is whole months too.
+- **the complaints** otherwise (a filter, a period that starts or ends within a month):
+  aggregates computed by the database over indexed columns (the period by ``received_at`` /
+  ``decided_on``), with conditional aggregation; Python only adds up the groups. Two covering
+  indexes (migration 0010_statistics) keep every query off the table. The cost grows with the
+  rows the filter and the period select (a year of one district at 1,000,000 complaints: the
+  district's share of a year's complaints).
+- **open and overdue now** (and the workload's open columns) are always read from the open
+  cases (``queue_rank`` indexes): they are not about a period.
+
+Either way at most 22 queries in all. ``make bench`` (P6) measures both at 1,000 and
+1,000,000 complaints; BENCHMARKS.md holds the figures.
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ from app.accounts.models import User
 from app.complaints import clock, queries
 from app.complaints.models import Complaint, ComplaintStatus, Outcome
 from app.extensions import db
+from app.reporting import rollup_figures as rolled
 from app.reporting.periods import Period, local_midnight_utc
 
 TOP_BODIES = 20
@@ -235,7 +247,24 @@ def _counted_by(f: StatisticsFilter, received_key, decided_key) -> dict:
     return table
 
 
-def _headline(f: StatisticsFilter, period: Period) -> Headline:
+def _unfiltered(f: StatisticsFilter) -> bool:
+    return (f.district, f.pressure_type, f.body_category, f.body_name, f.officer_id, f.covered) == (None,) * 6
+
+
+def _rolled_headline(period: Period) -> Headline:
+    received_n, amount_n, amount_sum, extended = rolled.received_totals(period)
+    (decided, confirmed, partially, not_confirmed, forwarded, rejected, in_term, appeals, waiting, reconsidering,
+     redecided) = rolled.decided_totals(period)
+    days = rolled.working_days(period)
+    median_amount = nearest_rank(rolled.amounts(period), 50) if amount_n else None
+    return Headline(period, received_n, decided, confirmed, partially, not_confirmed, forwarded, rejected, in_term,
+                    nearest_rank(days, 50), nearest_rank(days, 90), extended, appeals, waiting, reconsidering,
+                    redecided, amount_n, amount_sum, median_amount)
+
+
+def _headline(f: StatisticsFilter, period: Period, use_rollup: bool) -> Headline:
+    if use_rollup and rolled.covers(period):
+        return _rolled_headline(period)
     scope = _scope(f)
     received_n, amount_n, amount_sum, extended = _received_totals(f, period)
     (decided, confirmed, partially, not_confirmed, forwarded, rejected, in_term, appeals, waiting, reconsidering,
@@ -261,13 +290,18 @@ def _now(f: StatisticsFilter, today: date) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _months(f: StatisticsFilter) -> list[Row]:
+def _months(f: StatisticsFilter, use_rollup: bool) -> list[Row]:
+    if use_rollup:
+        table = rolled.by_month(f.period)
+        return [Row(f"{first:%Y-%m}", *table.get(first, (0, 0))) for first in f.period.months()]
     days, instants = _month_bounds(f.period)
     table = _counted_by(f, _month_bucket(Complaint.received_at, instants), _month_bucket(Complaint.decided_on, days))
     return [Row(f"{first:%Y-%m}", *table.get(i, (0, 0))) for i, first in enumerate(f.period.months())]
 
 
-def _dimension(f: StatisticsFilter, column) -> list[Row]:
+def _dimension(f: StatisticsFilter, column, use_rollup: bool) -> list[Row]:
+    if use_rollup:
+        return _rows(rolled.by_dimension(column.key, f.period))
     return _rows(_counted_by(f, column, column))
 
 
@@ -276,11 +310,13 @@ def _rows(table: dict[str, list[int]]) -> list[Row]:
     return sorted(rows, key=lambda row: (-row.received, -row.decided, row.key))
 
 
-def _bodies(f: StatisticsFilter) -> list[Row]:
+def _bodies(f: StatisticsFilter, use_rollup: bool) -> list[Row]:
+    if use_rollup:
+        return _rows(rolled.by_body(f.period))[:TOP_BODIES]
     return _rows(_counted_by(f, Complaint.body_name, Complaint.body_name))[:TOP_BODIES]
 
 
-def _workload(f: StatisticsFilter, today: date, only_officer: int | None) -> list[Workload]:
+def _workload(f: StatisticsFilter, today: date, only_officer: int | None, use_rollup: bool) -> list[Workload]:
     scope = [*_scope(f), Complaint.assigned_officer_id.is_not(None)]
     if only_officer is not None:
         scope.append(Complaint.assigned_officer_id == only_officer)
@@ -288,8 +324,13 @@ def _workload(f: StatisticsFilter, today: date, only_officer: int | None) -> lis
     open_rows = {o: (int(n), int(late)) for o, n, late in db.session.execute(
         select(officer, func.count(), _count(Complaint.effective_due < today))
         .where(clock.sql_open(), *scope).group_by(officer))}
-    decided = {o: int(n) for o, n in db.session.execute(
-        select(officer, func.count()).where(_decided_in(f.period), *scope).group_by(officer))}
+    if use_rollup:
+        decided = rolled.decided_by_officer(f.period)
+        if only_officer is not None:
+            decided = {o: n for o, n in decided.items() if o == only_officer}
+    else:
+        decided = {o: int(n) for o, n in db.session.execute(
+            select(officer, func.count()).where(_decided_in(f.period), *scope).group_by(officer))}
     ids = open_rows.keys() | decided.keys()
     names = {user_id: name for user_id, name in db.session.execute(
         select(User.id, User.full_name).where(User.id.in_(list(ids))))} if ids else {}
@@ -301,15 +342,20 @@ COMPARED = ("received", "decided", "confirmed", "partially_confirmed", "not_conf
             "median_days", "p90_days", "in_term_share", "extended", "appeals", "amount_sum", "amount_median")
 
 
-def figures(f: StatisticsFilter, today: date, *, only_officer: int | None = None) -> Figures:
+def figures(f: StatisticsFilter, today: date, *, only_officer: int | None = None,
+            use_rollup: bool = True) -> Figures:
     """Every figure of the page for filter ``f`` (see the module's docstring for what each counts).
 
     ``only_officer``: the workload table lists that officer alone (an officer's own view);
-    the other figures stay department-wide.
+    the other figures stay department-wide. ``use_rollup=False`` reads the complaints even
+    where the rollup could answer (the tests compare the two).
     """
-    current, previous = _headline(f, f.period), _headline(f, f.period.previous())
+    unfiltered = use_rollup and _unfiltered(f)
+    whole = unfiltered and rolled.covers(f.period)
+    current, previous = _headline(f, f.period, unfiltered), _headline(f, f.period.previous(), unfiltered)
     open_now, overdue_now = _now(f, today)
     comparison = [Change(name, getattr(current, name), getattr(previous, name)) for name in COMPARED]
-    return Figures(current, previous, open_now, overdue_now, _months(f), _dimension(f, Complaint.incident_district),
-                   _dimension(f, Complaint.pressure_type), _dimension(f, Complaint.body_category), _bodies(f),
-                   _workload(f, today, only_officer), comparison)
+    return Figures(current, previous, open_now, overdue_now, _months(f, whole),
+                   _dimension(f, Complaint.incident_district, whole), _dimension(f, Complaint.pressure_type, whole),
+                   _dimension(f, Complaint.body_category, whole), _bodies(f, whole),
+                   _workload(f, today, only_officer, whole), comparison)
