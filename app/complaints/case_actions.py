@@ -121,10 +121,20 @@ def _reserved(user: User, complaint: Complaint, document_id: int, kind: Document
                  subject_id=complaint.number, details={"document": number, "kind": kind.value})
 
 
+def _in_force(complaint: Complaint, *, outcome: str | None = None, decision_text: str | None = None,
+              forwarded_to: str | None = None, rejection_reason: str | None = None) -> None:
+    """The decision in force is the latest: a decision made after an appeal replaces every
+    field of the earlier one (its own letter and event keep what it was), so that a case is
+    never at once forwarded and resolved — in the case page, the statistics and the reports.
+    """
+    complaint.outcome, complaint.decision_text = outcome, decision_text
+    complaint.forwarded_to, complaint.rejection_reason = forwarded_to, rejection_reason
+
+
 def forward(user: User, complaint: Complaint, body_name: str, note: str) -> int:
     """Forward to the competent body: a decision letter to the complainant, a covering letter to the body."""
     body_name, note = _required(body_name), _required(note)
-    complaint.forwarded_to = body_name
+    _in_force(complaint, forwarded_to=body_name)
     decision_letter_id = _decision(user, complaint, "forward", note, body_name)
     covering_letter_id = letters.reserve_forwarding_letter(complaint, decision_letter_id)
     _reserved(user, complaint, covering_letter_id, DocumentKind.FORWARDING_LETTER)
@@ -135,13 +145,13 @@ def resolve(user: User, complaint: Complaint, outcome: str, answer: str) -> int:
     if outcome not in set(Outcome):
         raise ReasonRequired()
     answer = _required(answer)
-    complaint.outcome, complaint.decision_text = outcome, answer
+    _in_force(complaint, outcome=outcome, decision_text=answer)
     return _decision(user, complaint, "resolve", answer, outcome)
 
 
 def reject(user: User, complaint: Complaint, reason: str) -> int:
     reason = _required(reason)
-    complaint.rejection_reason = reason
+    _in_force(complaint, rejection_reason=reason)
     return _decision(user, complaint, "reject", reason, None)
 
 

@@ -21,6 +21,9 @@ from app.demo_scale.rows import (
 )
 from app.demo_scale.world import Owner
 
+# A decision replaces every field of an earlier one (app.complaints.case_actions._in_force).
+NO_DECISION = {"outcome": None, "decision_text": None, "forwarded_to": None, "rejection_reason": None}
+
 
 class ComplaintTimeline:
     """The events, messages and files of one complaint, cut at "now"."""
@@ -68,13 +71,14 @@ class ComplaintTimeline:
             if kind == "resolve":
                 outcome = OUTCOME(rng)
                 answer = one(rng, v.RESOLUTIONS[outcome])
-                move(at, "resolve", by, "resolved", answer, outcome, {"outcome": outcome, "decision_text": answer})
+                move(at, "resolve", by, "resolved", answer, outcome, {**NO_DECISION, "outcome": outcome,
+                                                                       "decision_text": answer})
             elif kind == "forward":
                 to = one(rng, v.FORWARD_TO)
-                move(at, "forward", by, "forwarded", one(rng, v.FORWARD_NOTES), to, {"forwarded_to": to})
+                move(at, "forward", by, "forwarded", one(rng, v.FORWARD_NOTES), to, {**NO_DECISION, "forwarded_to": to})
             else:
                 reason = one(rng, v.REJECTIONS)
-                move(at, "reject", by, "rejected", reason, None, {"rejection_reason": reason})
+                move(at, "reject", by, "rejected", reason, None, {**NO_DECISION, "rejection_reason": reason})
 
         path = rng.random()
         decided_kind = None

@@ -4,6 +4,10 @@ Revision ID: 0012_statistics_rollup
 Revises: 0011_monthly_report
 Create Date: 2026-12-02 14:30:00
 
+A decision made after an appeal now replaces every field of the earlier one
+(app.complaints.case_actions._in_force); complaints re-decided before this keep the
+fields of both, so each is reduced to its latest decision event's fields first.
+
 ``complaints.received_on`` is the Asia/Almaty day of ``received_at`` (computed in Python
 for existing complaints, in batches of ids: SQLite has no time zones). The rollup tables
 (app.reporting.models) are created, their triggers installed from
@@ -41,6 +45,23 @@ def _backfill(bind) -> None:
         last = rows[-1][0]
 
 
+_LATEST = ("(SELECT e.action FROM complaint_events e WHERE e.complaint_id = complaints.id "
+           "AND e.action IN ('resolve', 'forward', 'reject') ORDER BY e.at DESC, e.id DESC LIMIT 1)")
+_IN_FORCE = (
+    ("forward", "outcome = NULL, decision_text = NULL, rejection_reason = NULL",
+     "forwarded_to IS NOT NULL AND (outcome IS NOT NULL OR rejection_reason IS NOT NULL)"),
+    ("resolve", "forwarded_to = NULL, rejection_reason = NULL",
+     "outcome IS NOT NULL AND (forwarded_to IS NOT NULL OR rejection_reason IS NOT NULL)"),
+    ("reject", "outcome = NULL, decision_text = NULL, forwarded_to = NULL",
+     "rejection_reason IS NOT NULL AND (outcome IS NOT NULL OR forwarded_to IS NOT NULL)"),
+)
+
+
+def _one_decision_in_force(bind) -> None:
+    for action, assignments, both in _IN_FORCE:
+        bind.execute(sa.text(f"UPDATE complaints SET {assignments} WHERE {both} AND {_LATEST} = '{action}'"))  # noqa: S608
+
+
 def _counts(*keys: sa.Column, measures=("n",)) -> list[sa.Column]:
     return [*keys, *(sa.Column(name, sa.BigInteger(), server_default="0", nullable=False) for name in measures)]
 
@@ -55,6 +76,7 @@ def upgrade():
 
     op.add_column("complaints", sa.Column("received_on", sa.Date(), nullable=True))
     bind = op.get_bind()
+    _one_decision_in_force(bind)
     _backfill(bind)
     side = sa.CheckConstraint("side IN ('r', 'd')", name=op.f("ck_statistics_rollup_side"))
     op.create_table(

@@ -96,6 +96,40 @@ def test_appeal_once_and_supervisor_reopens(app, case):
     assert status(app, complaint_id) == "resolved"
 
 
+def _in_force(app, complaint_id) -> tuple:
+    with app.app_context():
+        c = db.session.get(Complaint, complaint_id)
+        return c.outcome, c.decision_text, c.forwarded_to, c.rejection_reason
+
+
+def test_a_decision_after_an_appeal_replaces_the_earlier_one_everywhere(app, case):
+    """Resolved, appealed, then forwarded: the case is forwarded — not also resolved — in its
+    fields, the staff statistics (rollup and complaints) and the public statistics."""
+    from app.reporting import periods, public
+    from app.reporting.statistics import StatisticsFilter, figures
+    from app.timeutil import local_today
+
+    complaint_id, owner, officer, supervisor, _ = case
+    staff = f"/staff/complaints/{complaint_id}"
+    for step in ("take", "start"):
+        officer.post(f"{staff}/{step}")
+    officer.post(f"{staff}/resolve", data={"outcome": "confirmed", "comment": "Расталды.", "confirmed": "yes"})
+    assert _in_force(app, complaint_id) == ("confirmed", "Расталды.", None, None)
+    owner.post(f"/portal/complaints/{complaint_id}/appeal", data={"comment": "Келіспеймін", "confirmed": "yes"})
+    supervisor.post(f"{staff}/review-appeal")
+    response = supervisor.post(f"{staff}/forward", data={"body_name": "Облыс прокуратурасы",
+                                                         "comment": "Құзыреті бойынша.", "confirmed": "yes"})
+    assert response.status_code == 302
+    assert _in_force(app, complaint_id) == (None, None, "Облыс прокуратурасы", None)
+    today = local_today()
+    with app.app_context():
+        for use_rollup in (True, False):
+            h = figures(StatisticsFilter(periods.month(today)), today, use_rollup=use_rollup).current
+            assert (h.decided, h.forwarded, h.confirmed) == (1, 1, 0)
+        counts = public.count(today)
+        assert {key[3] for key in counts.decided} == {public.FORWARDED}
+
+
 def test_appeal_window_closes(app, case):
     complaint_id, owner, officer, _supervisor, _ = case
     staff = f"/staff/complaints/{complaint_id}"

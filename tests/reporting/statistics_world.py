@@ -104,8 +104,8 @@ def _row(rng: random.Random, index: int, filer: int, business_id: int, associati
         row["appealed_at"] = row["decided_at"] + timedelta(days=3)
         if status not in {"appealed", "in_review"}:  # decided again after the appeal
             row["decided_at"] = row["appealed_at"] + timedelta(days=10)
-            if rng.random() < 0.3:
-                row["forwarded_to"] = "Прокуратура"
+            if rng.random() < 0.3:  # re-decided as a forward: it replaces the resolution
+                row["forwarded_to"], row["outcome"] = "Прокуратура", None
     return row
 
 

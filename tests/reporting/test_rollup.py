@@ -148,3 +148,37 @@ def rollup_figures_used(f: StatisticsFilter, *, previous_too: bool) -> bool:
         event.remove(db.engine, "before_cursor_execute", listen)
     scanned = any("complaints.received_at >=" in s or "complaints.decided_on >=" in s for s in statements)
     return any("statistics_rollup" in s for s in statements) and not (previous_too and scanned)
+
+
+def test_the_migration_backfills_the_day_of_receipt_keeps_one_decision_in_force_and_fills_the_rollup(tmp_path, keys):
+    from flask_migrate import downgrade, upgrade
+
+    from app.complaints.models import ComplaintEvent
+    from app.timeutil import to_local
+    from tests.conftest import migrated_app
+
+    with migrated_app(tmp_path) as app:
+        world = build(app, count=120, seed=5)
+        with app.app_context():
+            ids = list(db.session.scalars(select(Complaint.id).order_by(Complaint.id).limit(2)))
+            # as a re-decision left them before the fix: both decisions' fields, the later one's event last
+            for complaint_id, (first, last) in zip(ids, (("resolve", "forward"), ("forward", "resolve")), strict=True):
+                db.session.execute(update(Complaint).where(Complaint.id == complaint_id).values(
+                    status="resolved" if last == "resolve" else "forwarded", outcome="confirmed",
+                    decision_text="Расталды.", forwarded_to="Прокуратура", decided_on=date(2026, 5, 4),
+                    decided_at=datetime(2026, 5, 20, 6)))
+                for at, action in ((datetime(2026, 5, 4, 6), first), (datetime(2026, 5, 20, 6), last)):
+                    db.session.add(ComplaintEvent(complaint_id=complaint_id, actor_id=world.officers["a"], at=at,
+                                                  action=action, from_status="in_review", to_status="resolved"))
+            db.session.commit()
+            downgrade(revision="0011_monthly_report")
+            upgrade()
+            rows = db.session.execute(select(Complaint.id, Complaint.received_at, Complaint.received_on,
+                                             Complaint.outcome, Complaint.forwarded_to)).all()
+            assert all(row.received_on == to_local(row.received_at).date() for row in rows)
+            kept = {row.id: (row.outcome, row.forwarded_to) for row in rows if row.id in ids}
+            assert kept == {ids[0]: (None, "Прокуратура"), ids[1]: ("confirmed", None)}
+            assert _mismatches() == {}
+            f = StatisticsFilter(periods.year(2026))
+            assert figures(f, TODAY) == figures(f, TODAY, use_rollup=False)
+            assert figures(f, TODAY).current.received > 50
