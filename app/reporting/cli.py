@@ -1,4 +1,9 @@
-"""``flask --app wsgi report monthly --month YYYY-MM``: issue the month's signed report."""
+"""``flask --app wsgi report monthly --month YYYY-MM``: issue the month's signed report.
+
+``flask --app wsgi report rollup [--rebuild]``: compare the statistics rollup with the
+complaints (and rebuild it from them) — after a restore from an old backup, a repair by
+hand in the database, or to see that the triggers kept it right.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from flask.cli import AppGroup
 
 from app import transactions
 from app.documents import services as documents
-from app.reporting import monthly_report
+from app.extensions import db
+from app.reporting import monthly_report, rollup
 from app.timeutil import local_today
 
 _REFUSALS = {
@@ -40,3 +46,23 @@ def report_monthly(month_text: str, reissue: bool) -> None:
     document = documents.produce(document_id)  # a no-op when the after-commit task made it
     state = "Issued" if issued.new else "Already issued"
     click.echo(f"{state} the monthly report of {first:%Y-%m}: {document.number}")
+
+
+@report_group.command("rollup")
+@click.option("--rebuild", is_flag=True, help="Compute the rollup again from every complaint.")
+def report_rollup(rebuild: bool) -> None:
+    """Check the statistics rollup against the complaints; exit 1 when they differ (unless --rebuild)."""
+    connection = db.session.connection()
+    if rebuild:
+        rollup.rebuild(connection)
+        transactions.commit()
+        click.echo("Rebuilt the statistics rollup from the complaints.")
+        connection = db.session.connection()
+    differing = rollup.mismatches(connection)
+    db.session.rollback()  # a read: nothing to keep
+    if not differing:
+        click.echo("The statistics rollup matches the complaints.")
+        return
+    for table, (kept, computed) in sorted(differing.items()):
+        click.echo(f"{table}: {len(kept)} row(s) not as computed, {len(computed)} computed row(s) missing", err=True)
+    raise SystemExit(1)

@@ -113,7 +113,7 @@ def _upsert(c: Contribution, dialect: str, row: str, sign: str) -> str:
     columns = [name for name, _ in c.keys] + [name for name, _ in c.measures]
     values = [_fill(e, dialect, row, sign) for _, e in c.keys] + [_fill(e, dialect, row, sign) for _, e in c.measures]
     moves = ", ".join(f"{name} = {c.table}.{name} + excluded.{name}" for name, _ in c.measures)
-    return (f"INSERT INTO {c.table} ({', '.join(columns)}) SELECT {', '.join(values)} "  # noqa: S608 (constants)
+    return (f"INSERT INTO {c.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
             f"WHERE {_fill(c.condition, dialect, row, sign)} "
             f"ON CONFLICT ({', '.join(name for name, _ in c.keys)}) DO UPDATE SET {moves}")
 
@@ -172,8 +172,9 @@ def expected_rows(dialect: str) -> list[tuple[str, str]]:
         measures = [f"SUM({_fill(e, dialect, 'c', '1')})" for _, e in c.measures]
         columns = [name for name, _ in c.keys] + [name for name, _ in c.measures]
         grouped = ", ".join(key for key in keys if not key.startswith("'"))  # a constant is not grouped by
-        out.append((c.table, f"SELECT {', '.join(f'{v} AS {n}' for v, n in zip(keys + measures, columns))} "  # noqa: S608
-                             f"FROM complaints c WHERE {_fill(c.condition, dialect, 'c', '1')} GROUP BY {grouped}"))
+        named = ", ".join(f"{value} AS {name}" for value, name in zip(keys + measures, columns, strict=True))
+        out.append((c.table, f"SELECT {named} FROM complaints c "  # noqa: S608 (constants)
+                             f"WHERE {_fill(c.condition, dialect, 'c', '1')} GROUP BY {grouped}"))
     return out
 
 
@@ -193,17 +194,13 @@ def mismatches(connection: Connection) -> dict[str, tuple[set, set]]:
     ones are :func:`expected_rows`. Empty when the triggers kept the rollup right.
     """
     out: dict[str, tuple[set, set]] = {}
-    for table, select in expected_rows(connection.dialect.name):
-        if table in out:
-            continue
-        measures = [name for c in CONTRIBUTIONS if c.table == table for name, _ in c.measures]
-        nonzero = " OR ".join(f"{name} <> 0" for name in dict.fromkeys(measures))
+    selects = expected_rows(connection.dialect.name)
+    for table in TABLES:
+        measures = dict.fromkeys(name for c in CONTRIBUTIONS if c.table == table for name, _ in c.measures)
+        nonzero = " OR ".join(f"{name} <> 0" for name in measures)
         kept = {tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} WHERE {nonzero}"))}  # noqa: S608
-        computed: set = set()
-        for other_table, other_select in expected_rows(connection.dialect.name):
-            if other_table == table:
-                computed |= {_full_row(connection, table, row) for row in connection.execute(text(other_select))
-                             .mappings()}
+        computed = {_full_row(connection, table, row) for of, select in selects if of == table
+                    for row in connection.execute(text(select)).mappings()}
         if kept != computed:
             out[table] = (kept - computed, computed - kept)
     return out

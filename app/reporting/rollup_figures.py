@@ -12,7 +12,15 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.reporting.models import DECIDED, RECEIVED, RollupAmounts, RollupBodies, RollupCounts, RollupDays, RollupOfficers
+from app.reporting.models import (
+    DECIDED,
+    RECEIVED,
+    RollupAmounts,
+    RollupBodies,
+    RollupCounts,
+    RollupDays,
+    RollupOfficers,
+)
 from app.reporting.periods import Period
 
 

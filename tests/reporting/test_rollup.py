@@ -182,3 +182,18 @@ def test_the_migration_backfills_the_day_of_receipt_keeps_one_decision_in_force_
             f = StatisticsFilter(periods.year(2026))
             assert figures(f, TODAY) == figures(f, TODAY, use_rollup=False)
             assert figures(f, TODAY).current.received > 50
+
+
+def test_the_command_finds_a_rollup_changed_by_hand_and_rebuilds_it(app, world, runner):
+    result = runner.invoke(args=["report", "rollup"])
+    assert result.exit_code == 0 and "matches" in result.output
+    with app.app_context():
+        db.session.execute(text("UPDATE statistics_rollup_days SET n = n + 5 WHERE working_days = "
+                                "(SELECT min(working_days) FROM statistics_rollup_days)"))
+        db.session.commit()
+    result = runner.invoke(args=["report", "rollup"])
+    assert result.exit_code == 1 and "statistics_rollup_days:" in result.output
+    result = runner.invoke(args=["report", "rollup", "--rebuild"])
+    assert result.exit_code == 0 and "Rebuilt" in result.output and "matches" in result.output
+    with app.app_context():
+        assert _mismatches() == {}
