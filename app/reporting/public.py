@@ -15,9 +15,11 @@
   — not suppressed: every agreement is public in the registry already.
 - Nothing below the body category is read: no body, official, business or person.
 
-Two aggregate queries read the window from two covering indexes (below: without them,
-SQLite's planner scans a whole queue index to group); the result is kept per process for
-``PBI_PUBLIC_STATISTICS_MAX_AGE_SECONDS`` (at most a day). A read takes no write lock and writes nothing.
+The window's counts are two grouped reads of the statistics rollup (app.reporting.rollup:
+the sums the database keeps per month, district, pressure type and body category as each
+complaint changes), so computing them costs the same at a thousand or a million complaints;
+the result is kept per process for ``PBI_PUBLIC_STATISTICS_MAX_AGE_SECONDS`` (at most a
+day). A read takes no write lock and writes nothing.
 """
 
 from __future__ import annotations
@@ -25,28 +27,25 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import func, select
 
 from app.agreements.models import Agreement, AgreementStatus
 from app.businesses.models import Association
 from app.businesses.reference import DISTRICTS
-from app.complaints.models import Complaint, Outcome, PressureType
+from app.complaints.models import Outcome, PressureType
 from app.extensions import db
+from app.reporting.models import DECIDED, RECEIVED, RollupCounts
 from app.reporting.suppression import THRESHOLD, Cell, linked_one_way
-from app.timeutil import LOCAL_ZONE, to_local, utcnow
+from app.timeutil import to_local, utcnow
 
 MONTHS = 12
 MAX_AGE_LIMIT = 24 * 3600  # the figures are never older than a day
 FORWARDED, REJECTED = "forwarded", "rejected"
 DECISIONS = (*(outcome.value for outcome in Outcome), FORWARDED, REJECTED)
 PRESSURE_TYPES = tuple(kind.value for kind in PressureType)
-
-# The two reads are answered from the staff statistics' covering indexes alone
-# (``ix_complaints_stats_received`` and ``ix_complaints_stats_decided`` on Complaint, migration
-# 0010_statistics): the window's range first, then every column these reads group by.
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,8 @@ class Counts:
 
     months: tuple[date, ...]
     received: dict[tuple[int, str, str], int]  # (month index, district, pressure type) → count
-    decided: dict[tuple[int, str, str, str, bool], int]  # … decision, within the term → count
+    decided: dict[tuple[int, str, str, str], int]  # … decision → count
+    within_term: int  # of the window's decided complaints
     active_agreements: int
     members_covered: int
 
@@ -91,48 +91,39 @@ def window(today: date) -> tuple[date, ...]:
     return tuple(reversed(months))
 
 
-def _utc_start(day: date) -> datetime:
-    """The naive-UTC instant of ``day``'s midnight in Asia/Almaty."""
-    return datetime(day.year, day.month, day.day, tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
-
-
-def _month_index(column, starts: tuple) -> case:
-    return case(*((column < start, literal(index, Integer)) for index, start in enumerate(starts[1:])),
-                else_=literal(len(starts) - 1, Integer))
+_DECISION_SUMS = (*((outcome.value, getattr(RollupCounts, outcome.value)) for outcome in Outcome),
+                  (FORWARDED, RollupCounts.forwarded), (REJECTED, RollupCounts.rejected))
 
 
 def count(today: date) -> Counts:
-    """The window's counts, from two grouped reads and one over the agreements."""
+    """The window's counts, from two grouped reads of the rollup and one over the agreements."""
     months = window(today)
-    received_starts = tuple(_utc_start(month) for month in months)
-    month = _month_index(Complaint.received_at, received_starts).label("month")
-    received_rows = db.session.execute(
-        select(month, Complaint.incident_district, Complaint.pressure_type, func.count())
-        .where(Complaint.received_at >= received_starts[0])
-        .group_by(month, Complaint.incident_district, Complaint.pressure_type))
-    decision = case((Complaint.outcome.is_not(None), Complaint.outcome),
-                    (Complaint.forwarded_to.is_not(None), literal(FORWARDED)),
-                    else_=literal(REJECTED)).label("decision")
-    decided_month = _month_index(Complaint.decided_on, months).label("month")
-    in_term = func.coalesce(Complaint.decided_in_term, False).label("in_term")
-    decided_rows = db.session.execute(
-        select(decided_month, Complaint.incident_district, Complaint.pressure_type, decision, in_term,
-               func.count())
-        .where(Complaint.decided_on >= months[0])
-        .group_by(decided_month, Complaint.incident_district, Complaint.pressure_type, decision, in_term))
+    index = {month: i for i, month in enumerate(months)}
+    r = RollupCounts
+    in_window = (r.month >= months[0], r.month <= months[-1])
+    received: dict[tuple[int, str, str], int] = {}
+    for month, district, kind, n in db.session.execute(
+            select(r.month, r.incident_district, r.pressure_type, func.sum(r.n))
+            .where(r.side == RECEIVED, *in_window).group_by(r.month, r.incident_district, r.pressure_type)):
+        if n:
+            received[(index[month], district, kind)] = int(n)
+    decided: dict[tuple[int, str, str, str], int] = {}
+    within_term = 0
+    for month, district, kind, term, *sums in db.session.execute(
+            select(r.month, r.incident_district, r.pressure_type, func.sum(r.in_term),
+                   *(func.sum(column) for _, column in _DECISION_SUMS))
+            .where(r.side == DECIDED, *in_window).group_by(r.month, r.incident_district, r.pressure_type)):
+        within_term += int(term)
+        for (decision, _), n in zip(_DECISION_SUMS, sums, strict=True):
+            if n:
+                decided[(index[month], district, kind, decision)] = int(n)
     in_force = select(Agreement.association_id).where(Agreement.status == AgreementStatus.ACTIVE.value)
     active = db.session.scalar(select(func.count()).select_from(Agreement)
                                .where(Agreement.status == AgreementStatus.ACTIVE.value))
     members = db.session.scalar(select(func.coalesce(func.sum(Association.members_count), 0))
                                 .where(Association.id.in_(in_force)))
-    return Counts(
-        months=months,
-        received={(m, district, kind): n for m, district, kind, n in received_rows},
-        decided={(m, district, kind, outcome, bool(term)): n
-                 for m, district, kind, outcome, term, n in decided_rows},
-        active_agreements=int(active or 0),
-        members_covered=int(members or 0),
-    )
+    return Counts(months=months, received=received, decided=decided, within_term=within_term,
+                  active_agreements=int(active or 0), members_covered=int(members or 0))
 
 
 def publish(counts: Counts, computed_at: datetime, threshold: int = THRESHOLD) -> Figures:
@@ -153,8 +144,7 @@ def publish(counts: Counts, computed_at: datetime, threshold: int = THRESHOLD) -
     decided = [Column(table.cells, table.total) for table in linked_one_way(
         [sums(counts.decided, 0, months), sums(counts.decided, 1, districts), sums(counts.decided, 2, kinds),
          sums(counts.decided, 3, DECISIONS)], threshold)]
-    base = sum(counts.decided.values())
-    in_term = sum(n for key, n in counts.decided.items() if key[4])
+    base, in_term = sum(counts.decided.values()), counts.within_term
     return Figures(
         computed_at=computed_at,
         months=counts.months,
