@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app import hygiene, transactions
+from app import transactions
+from app.api.problems import problem
 from app.database import DatabaseBusy, is_busy_error
 from app.documents.storage import StoredFileCorrupted
 
@@ -37,8 +38,9 @@ def _wants_json() -> bool:
 
 
 def render_error(code: int, title: str, message: str):
+    """The error page, or for the API (and ``/healthz``) an RFC 9457 problem (app.api.problems)."""
     if _wants_json():
-        return jsonify({"error": code, "message": message, "request_id": hygiene.request_id()}), code
+        return problem(code, title, message), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -34,6 +34,11 @@ def select_locale() -> Locale:
         return _locale(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return _locale(current_user.locale)
+    if has_request_context() and request.path.startswith("/api/"):
+        # An API caller has no session: its Accept-Language header (RFC 9110) chooses, after ?lang=.
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return _locale(best)
     return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 

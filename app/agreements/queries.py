@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -197,13 +197,9 @@ PUBLIC_STATUSES = (AgreementStatus.ACTIVE.value, AgreementStatus.EXPIRED.value,
                    AgreementStatus.TERMINATED.value)
 
 
-def registry(query: str = "", page: int = 1, per_page: int = 20) -> RegistryPage:
-    """Agreements that took effect: in force first, then by number, newest first.
-
-    The order is read backwards along ``ix_agreements_registry`` (``registry_rank`` is
-    generated from the status); the page's count stops at the cap (app.database).
-    """
-    ids = select(Agreement.id).where(Agreement.registry_rank >= 0)  # a range of the index (NULL: not public)
+def _registry_ids(query: str, *columns):
+    """The public agreements' ids (and ``columns``) matching ``query``, along ``ix_agreements_registry``."""
+    ids = select(Agreement.id, *columns).where(Agreement.registry_rank >= 0)  # NULL: not public
     if query.strip():
         pattern = like_pattern(query)
         ids = ids.join(Association, Association.id == Agreement.association_id).where(or_(
@@ -212,6 +208,16 @@ def registry(query: str = "", page: int = 1, per_page: int = 20) -> RegistryPage
             Association.bin.like(pattern, escape="\\"),
             func.lower(Agreement.number).like(pattern, escape="\\"),
         ))
+    return ids
+
+
+def registry(query: str = "", page: int = 1, per_page: int = 20) -> RegistryPage:
+    """Agreements that took effect: in force first, then by number, newest first.
+
+    The order is read backwards along ``ix_agreements_registry`` (``registry_rank`` is
+    generated from the status); the page's count stops at the cap (app.database).
+    """
+    ids = _registry_ids(query)
     window = page_window(ids, page, per_page)  # counted along the index, no joins
     page_ids = list(db.session.scalars(ids.order_by(Agreement.registry_rank.desc(), Agreement.number.desc())
                                        .limit(per_page).offset(window.offset)))
@@ -239,3 +245,30 @@ def registry_entry(number: str) -> RegistryRow | None:
     a, s, doc_number, code = row
     return RegistryRow(a.number, a.status, s.name_kk, s.name_ru, s.bin, a.valid_from, a.valid_until,
                        doc_number, code)
+
+
+def registry_after(query: str, after: tuple[int, str] | None, limit: int) -> tuple[list[tuple[int, RegistryRow]], bool]:
+    """A page of the registry in its order, after the (rank, number) ``after`` (keyset pagination).
+
+    Returns the page's (rank, row) pairs and whether more follow. The rows carry the signed
+    document's number and verification code: every agreement in the registry is public.
+    """
+    ids = _registry_ids(query, Agreement.registry_rank, Agreement.number)
+    if after is not None:
+        rank, number = after
+        ids = ids.where(or_(Agreement.registry_rank < rank,
+                            and_(Agreement.registry_rank == rank, Agreement.number < number)))
+    keys = db.session.execute(ids.order_by(Agreement.registry_rank.desc(), Agreement.number.desc())
+                              .limit(limit + 1)).all()
+    more, keys = len(keys) > limit, keys[:limit]
+    if not keys:
+        return [], False
+    found = {
+        a.id: RegistryRow(a.number, a.status, s.name_kk, s.name_ru, s.bin, a.valid_from, a.valid_until, number, code)
+        for a, s, number, code in db.session.execute(
+            select(Agreement, Association, Document.number, Document.verification_code)
+            .join(Association, Association.id == Agreement.association_id)
+            .outerjoin(Document, Document.id == Agreement.document_id)
+            .where(Agreement.id.in_([key.id for key in keys])))
+    }
+    return [(key.registry_rank, found[key.id]) for key in keys], more

@@ -21,7 +21,8 @@ RECEIVED, DECIDED = "r", "d"
 
 
 class RollupCounts(db.Model):
-    """Per side, month, district, pressure type and body category: the statistics' counts.
+    """Per side, month and one value of one dimension (a district, a pressure type or a body
+    category): the statistics' counts. The rows of one dimension add up to the totals.
 
     Received rows (side ``r``) fill ``n`` and the ``amount_*`` and ``extended`` sums;
     decided rows (side ``d``) fill ``n`` and the decision and appeal sums.
@@ -32,9 +33,8 @@ class RollupCounts(db.Model):
 
     side: Mapped[str] = mapped_column(String(1), primary_key=True)
     month: Mapped[date] = mapped_column(primary_key=True)
-    incident_district: Mapped[str] = mapped_column(String(32), primary_key=True)
-    pressure_type: Mapped[str] = mapped_column(String(32), primary_key=True)
-    body_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)  # incident_district, pressure_type, …
+    value: Mapped[str] = mapped_column(String(32), primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     amount_n: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     amount_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

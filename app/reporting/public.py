@@ -75,8 +75,10 @@ class Counts:
     """The true counts of the window (what the suppression rule is applied to)."""
 
     months: tuple[date, ...]
-    received: dict[tuple[int, str, str], int]  # (month index, district, pressure type) → count
-    decided: dict[tuple[int, str, str, str], int]  # … decision → count
+    # {breakdown: {key: count}}: "month" (its index in ``months``), "district", "pressure_type";
+    # and for the decided, "decision" too. Each breakdown adds up to the same total.
+    received: dict[str, dict]
+    decided: dict[str, dict]
     within_term: int  # of the window's decided complaints
     active_agreements: int
     members_covered: int
@@ -95,28 +97,37 @@ _DECISION_SUMS = (*((outcome.value, getattr(RollupCounts, outcome.value)) for ou
                   (FORWARDED, RollupCounts.forwarded), (REJECTED, RollupCounts.rejected))
 
 
+_BREAKDOWNS = {"incident_district": "district", "pressure_type": "pressure_type"}
+
+
 def count(today: date) -> Counts:
-    """The window's counts, from two grouped reads of the rollup and one over the agreements."""
+    """The window's counts, from one grouped read of the rollup and two over the agreements."""
     months = window(today)
     index = {month: i for i, month in enumerate(months)}
     r = RollupCounts
-    in_window = (r.month >= months[0], r.month <= months[-1])
-    received: dict[tuple[int, str, str], int] = {}
-    for month, district, kind, n in db.session.execute(
-            select(r.month, r.incident_district, r.pressure_type, func.sum(r.n))
-            .where(r.side == RECEIVED, *in_window).group_by(r.month, r.incident_district, r.pressure_type)):
-        if n:
-            received[(index[month], district, kind)] = int(n)
-    decided: dict[tuple[int, str, str, str], int] = {}
+    received: dict[str, dict] = {"month": {}, "district": {}, "pressure_type": {}}
+    decided: dict[str, dict] = {"month": {}, "district": {}, "pressure_type": {}, "decision": {}}
     within_term = 0
-    for month, district, kind, term, *sums in db.session.execute(
-            select(r.month, r.incident_district, r.pressure_type, func.sum(r.in_term),
-                   *(func.sum(column) for _, column in _DECISION_SUMS))
-            .where(r.side == DECIDED, *in_window).group_by(r.month, r.incident_district, r.pressure_type)):
-        within_term += int(term)
-        for (decision, _), n in zip(_DECISION_SUMS, sums, strict=True):
-            if n:
-                decided[(index[month], district, kind, decision)] = int(n)
+
+    def add(table: dict, key, n) -> None:
+        if n:
+            table[key] = table.get(key, 0) + int(n)
+
+    rows = db.session.execute(
+        select(r.side, r.month, r.dimension, r.value, func.sum(r.n), func.sum(r.in_term),
+               *(func.sum(column) for _, column in _DECISION_SUMS))
+        .where(r.month >= months[0], r.month <= months[-1], r.dimension.in_(list(_BREAKDOWNS)))
+        .group_by(r.side, r.month, r.dimension, r.value))
+    for side, month, dimension, value, n, term, *sums in rows:
+        target = received if side == RECEIVED else decided
+        add(target[_BREAKDOWNS[dimension]], value, n)
+        if dimension != "incident_district":
+            continue  # the month, the decision and the share: from one dimension's rows only
+        add(target["month"], index[month], n)
+        if side == DECIDED:
+            within_term += int(term)
+            for (decision, _), decision_n in zip(_DECISION_SUMS, sums, strict=True):
+                add(decided["decision"], decision, decision_n)
     in_force = select(Agreement.association_id).where(Agreement.status == AgreementStatus.ACTIVE.value)
     active = db.session.scalar(select(func.count()).select_from(Agreement)
                                .where(Agreement.status == AgreementStatus.ACTIVE.value))
@@ -131,20 +142,16 @@ def publish(counts: Counts, computed_at: datetime, threshold: int = THRESHOLD) -
     months = range(len(counts.months))
     districts, kinds = tuple(DISTRICTS), PRESSURE_TYPES
 
-    def sums(source: dict, position: int, keys) -> list[int]:
-        totals = dict.fromkeys(keys, 0)
-        for key, n in source.items():
-            if key[position] in totals:
-                totals[key[position]] += n
-        return [totals[key] for key in keys]
+    def sums(source: dict, breakdown: str, keys) -> list[int]:
+        return [source[breakdown].get(key, 0) for key in keys]
 
     received = [Column(table.cells, table.total) for table in linked_one_way(
-        [sums(counts.received, 0, months), sums(counts.received, 1, districts), sums(counts.received, 2, kinds)],
-        threshold)]
+        [sums(counts.received, "month", months), sums(counts.received, "district", districts),
+         sums(counts.received, "pressure_type", kinds)], threshold)]
     decided = [Column(table.cells, table.total) for table in linked_one_way(
-        [sums(counts.decided, 0, months), sums(counts.decided, 1, districts), sums(counts.decided, 2, kinds),
-         sums(counts.decided, 3, DECISIONS)], threshold)]
-    base, in_term = sum(counts.decided.values()), counts.within_term
+        [sums(counts.decided, "month", months), sums(counts.decided, "district", districts),
+         sums(counts.decided, "pressure_type", kinds), sums(counts.decided, "decision", DECISIONS)], threshold)]
+    base, in_term = sum(counts.decided["month"].values()), counts.within_term
     return Figures(
         computed_at=computed_at,
         months=counts.months,

@@ -60,8 +60,10 @@ _REDECIDED = f"{_APPEALED} AND {{r}}.decided_at > {{r}}.appealed_at"
 _WAITING = f"{_APPEALED} AND {{r}}.status = '{ComplaintStatus.APPEALED.value}'"
 _RECONSIDERING = f"{_APPEALED} AND {{r}}.status <> '{ComplaintStatus.APPEALED.value}' AND NOT ({_REDECIDED})"
 
-_DIMENSIONS = (("incident_district", "{r}.incident_district"), ("pressure_type", "{r}.pressure_type"),
-               ("body_category", "{r}.body_category"))
+# The main table holds each side's sums once per breakdown (a "grouping set" per dimension):
+# the breakdowns of a year are then a few hundred rows, and any one dimension's rows add up to
+# the totals. A complaint adds to three rows per side.
+DIMENSIONS = ("incident_district", "pressure_type", "body_category")
 _RECEIVED_MEASURES = (("n", "{s}"), ("amount_n", _when("{r}.amount_demanded IS NOT NULL")),
                       ("amount_sum", "{s} * COALESCE({r}.amount_demanded, 0)"),
                       ("extended", _when("{r}.extended_until IS NOT NULL")))
@@ -78,10 +80,12 @@ _DECIDED_MEASURES = (
 )
 
 CONTRIBUTIONS = (
-    Contribution("statistics_rollup", (("side", "'r'"), ("month", _RECEIVED_MONTH), *_DIMENSIONS),
-                 _RECEIVED_MEASURES, "1 = 1"),
-    Contribution("statistics_rollup", (("side", "'d'"), ("month", _DECIDED_MONTH), *_DIMENSIONS),
-                 _DECIDED_MEASURES, _DECIDED),
+    *(Contribution("statistics_rollup", (("side", "'r'"), ("month", _RECEIVED_MONTH), ("dimension", f"'{dimension}'"),
+                                         ("value", f"{{r}}.{dimension}")), _RECEIVED_MEASURES, "1 = 1")
+      for dimension in DIMENSIONS),
+    *(Contribution("statistics_rollup", (("side", "'d'"), ("month", _DECIDED_MONTH), ("dimension", f"'{dimension}'"),
+                                         ("value", f"{{r}}.{dimension}")), _DECIDED_MEASURES, _DECIDED)
+      for dimension in DIMENSIONS),
     Contribution("statistics_rollup_days", (("month", _DECIDED_MONTH), ("working_days", "{r}.decision_working_days")),
                  (("n", "{s}"),), f"{_DECIDED} AND {{r}}.decision_working_days IS NOT NULL"),
     Contribution("statistics_rollup_amounts", (("month", _RECEIVED_MONTH), ("amount", "{r}.amount_demanded")),

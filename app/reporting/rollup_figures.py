@@ -22,6 +22,7 @@ from app.reporting.models import (
     RollupOfficers,
 )
 from app.reporting.periods import Period
+from app.reporting.rollup import DIMENSIONS
 
 
 def covers(period: Period) -> bool:
@@ -33,12 +34,15 @@ def _months(model, period: Period) -> list:
     return [model.month >= period.start.replace(day=1), model.month <= period.end]
 
 
+_TOTALS = RollupCounts.dimension == DIMENSIONS[0]  # any one dimension's rows add up to the totals
+
+
 def received_totals(period: Period) -> list[int]:
     """Received, with an amount, the amounts' sum, extended."""
     m = RollupCounts
     row = db.session.execute(
         select(*(func.coalesce(func.sum(c), 0) for c in (m.n, m.amount_n, m.amount_sum, m.extended)))
-        .where(m.side == RECEIVED, *_months(m, period))).one()
+        .where(m.side == RECEIVED, _TOTALS, *_months(m, period))).one()
     return [int(v) for v in row]
 
 
@@ -48,7 +52,7 @@ def decided_totals(period: Period) -> list[int]:
     columns = (m.n, m.confirmed, m.partially_confirmed, m.not_confirmed, m.forwarded, m.rejected, m.in_term,
                m.appeals, m.appeals_waiting, m.appeals_reconsidering, m.appeals_redecided)
     row = db.session.execute(select(*(func.coalesce(func.sum(c), 0) for c in columns))
-                             .where(m.side == DECIDED, *_months(m, period))).one()
+                             .where(m.side == DECIDED, _TOTALS, *_months(m, period))).one()
     return [int(v) for v in row]
 
 
@@ -68,23 +72,23 @@ def amounts(period: Period) -> dict[int, int]:
     return _histogram(RollupAmounts, RollupAmounts.amount, period)
 
 
-def _by_side(model, key, period: Period) -> dict:
+def _by_side(model, key, period: Period, *where) -> dict:
     """{key: [received, decided]} without the keys whose both sums are zero."""
     table: dict = {}
     total = func.sum(model.n)
-    for side, value, n in db.session.execute(select(model.side, key, total).where(*_months(model, period))
+    for side, value, n in db.session.execute(select(model.side, key, total).where(*_months(model, period), *where)
                                              .group_by(model.side, key).having(total > 0)):
         table.setdefault(value, [0, 0])[0 if side == RECEIVED else 1] = int(n)
     return table
 
 
 def by_month(period: Period) -> dict[date, list[int]]:
-    return _by_side(RollupCounts, RollupCounts.month, period)
+    return _by_side(RollupCounts, RollupCounts.month, period, _TOTALS)
 
 
 def by_dimension(column_name: str, period: Period) -> dict[str, list[int]]:
     """``column_name``: incident_district, pressure_type or body_category."""
-    return _by_side(RollupCounts, getattr(RollupCounts, column_name), period)
+    return _by_side(RollupCounts, RollupCounts.value, period, RollupCounts.dimension == column_name)
 
 
 def by_body(period: Period) -> dict[str, list[int]]:

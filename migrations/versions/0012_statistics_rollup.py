@@ -82,12 +82,10 @@ def upgrade():
     op.create_table(
         "statistics_rollup",
         *_counts(sa.Column("side", sa.String(length=1), nullable=False), sa.Column("month", sa.Date(), nullable=False),
-                 sa.Column("incident_district", sa.String(length=32), nullable=False),
-                 sa.Column("pressure_type", sa.String(length=32), nullable=False),
-                 sa.Column("body_category", sa.String(length=32), nullable=False), measures=MEASURES),
+                 sa.Column("dimension", sa.String(length=32), nullable=False),
+                 sa.Column("value", sa.String(length=32), nullable=False), measures=MEASURES),
         side,
-        sa.PrimaryKeyConstraint("side", "month", "incident_district", "pressure_type", "body_category",
-                                name=op.f("pk_statistics_rollup")),
+        sa.PrimaryKeyConstraint("side", "month", "dimension", "value", name=op.f("pk_statistics_rollup")),
     )
     op.create_table(
         "statistics_rollup_days",
