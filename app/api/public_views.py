@@ -136,7 +136,9 @@ describe(Operation(
     _l("Send the PDF as multipart/form-data in the field “document”: the answer says whether the department "
        "signed it, unchanged, and registered it."),
     (Answer(200, _l("The verdict (valid true or false, with the reason)."), models.Verification),
-     Answer(400, _l("No file, or a file too large (valid is false, with the reason)."), models.Verification),
+     Answer(400, _l("No file, or a file too large (valid is false, with the reason)."), models.Verification,
+            or_problem=True),
+     Answer(413, _l("The request is larger than the server accepts.")),
      Answer(503, _l("The verifier is busy: try again as Retry-After says."), models.Verification,
             headers=("Retry-After",)),
      _VERIFY_LIMITED),
