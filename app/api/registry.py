@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import wraps
 
 from flask import Blueprint, Response, json, request
@@ -56,6 +56,10 @@ OPERATIONS: list[Operation] = []
 TOO_MANY = Answer(429, _l("Too many requests from this address: wait as the Retry-After header says."),
                   headers=("Retry-After",))
 REFUSED = Answer(400, _l("A parameter's value is not accepted; the problem names it."))
+# Every request is refused with a 400 when any of its values holds a NUL (app.inputs), so every
+# operation documents a 400, its own or this one.
+UNREADABLE = Answer(400, _l("The request holds a value that cannot be processed (a null character, "
+                            "or a parameter's value that is not accepted)."))
 
 
 class ApiError(Exception):
@@ -73,6 +77,8 @@ def _openapi_path(rule: str) -> str:
 def describe(op: Operation) -> None:
     if any(known.operation_id == op.operation_id for known in OPERATIONS):
         return  # the module was imported again (a second app in one process)
+    if not any(answer.status == 400 for answer in op.answers):
+        op = replace(op, answers=(*op.answers, UNREADABLE))
     OPERATIONS.append(op)
 
 

@@ -34,6 +34,18 @@ def test_the_document_is_valid_openapi_and_describes_every_api_route(app, client
     assert described - {("GET", "/healthz")} == served
 
 
+def test_a_null_character_anywhere_is_a_documented_400_of_every_operation(app, client):
+    """app.inputs refuses NUL in any request before the view: every operation must document that 400."""
+    document = client.get("/api/v1/openapi.json?lang=en").get_json()
+    for path, methods in document["paths"].items():
+        url = path.replace("{number}", "PBI-D-2026-000001")
+        for method, entry in methods.items():
+            assert "400" in entry["responses"], (method, path)
+            answer = client.open(url, method=method.upper(), query_string={"x": "a\x00b"})
+            assert answer.status_code == 400 and answer.mimetype == "application/problem+json", (method, path)
+            assert answer.mimetype in entry["responses"]["400"]["content"], (method, path)
+
+
 def test_the_document_and_its_page_are_in_the_readers_language(app, client):
     for lang in ("kk", "ru", "en"):
         document = client.get(f"/api/v1/openapi.json?lang={lang}").get_json()
