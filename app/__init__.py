@@ -18,8 +18,10 @@ from app.accounts.views import bp as accounts_bp
 from app.agreements import setup as agreements_setup
 from app.agreements.staff_views import bp as agreement_review_bp
 from app.agreements.views import bp as agreements_bp
+from app.api.admin_views import bp as api_admin_bp
 from app.api.docs_views import bp as api_docs_bp
 from app.api.public_views import bp as api_public_bp
+from app.api.token_views import bp as api_tokens_bp
 from app.audit.views import bp as audit_bp
 from app.businesses.views import bp as businesses_bp
 from app.complaints import setup as complaints_setup
@@ -103,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_statistics_bp)
     app.register_blueprint(api_public_bp)
     app.register_blueprint(api_docs_bp)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(api_admin_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(two_factor_bp)
     app.register_blueprint(recovery_bp)

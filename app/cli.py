@@ -15,6 +15,7 @@ from app.accounts import services as accounts
 from app.accounts import two_factor
 from app.accounts.models import STAFF_ROLES, Role
 from app.agreements import cli as agreements_cli
+from app.api.cli import api_tokens_group
 from app.audit.cli import audit_group
 from app.backup.cli import COMMANDS as backup_commands
 from app.complaints.cli import deadlines_group
@@ -185,5 +186,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(deadlines_group)
     app.cli.add_command(report_group)
+    app.cli.add_command(api_tokens_group)
     for group in backup_commands:  # backup, retention, storage
         app.cli.add_command(group)

@@ -86,6 +86,7 @@ class DefaultConfig:
     PBI_PROXY_COUNT = 0
     PBI_VERIFY_LIMIT = "60 per minute"
     PBI_API_PUBLIC_LIMIT = "120 per minute"  # each public API operation, per address
+    PBI_API_TOKEN_LIMIT = "600 per minute"  # noqa: S105 (a rate, not a secret) all token operations, per token
     PBI_VERIFY_MAX_BYTES = 20 * 1024 * 1024
     PBI_AUTHORITY_MAX_BYTES = 10 * 1024 * 1024
 
@@ -133,6 +134,7 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PBI_SERVE_PORT": int,
     "PBI_VERIFY_LIMIT": str,
     "PBI_API_PUBLIC_LIMIT": str,
+    "PBI_API_TOKEN_LIMIT": str,
     "PBI_SMTP_HOST": str,
     "PBI_SMTP_PORT": int,
     "PBI_SMTP_USER": str,

@@ -19,6 +19,7 @@ from app import transactions
 from app.accounts.models import Role
 from app.accounts.services import find_by_email
 from app.agreements.models import Agreement, AuthorityProof, TrustAnchor
+from app.api import tokens as api_tokens
 from app.complaints import case_actions
 from app.complaints.models import Complaint, Evidence
 from app.complaints.services import Upload
@@ -58,6 +59,7 @@ def _objects(app, owner: str, officer: str, parties, tag: str) -> dict[str, obje
         anchor = TrustAnchor(fingerprint=(tag * 64)[:64], subject=f"CN=Anchor {tag}",
                              certificate_pem=root.public_bytes(Encoding.PEM).decode())
         db.session.add(anchor)
+        token, _secret = api_tokens.create(name=f"System {tag}", scopes=[api_tokens.COMPLAINTS_READ])
         db.session.commit()
         agreement = db.session.get(Agreement, agreement_id)
         return {
@@ -67,7 +69,7 @@ def _objects(app, owner: str, officer: str, parties, tag: str) -> dict[str, obje
             "proof_id": db.session.scalar(select(AuthorityProof.id).where(
                 AuthorityProof.association_id == parties.association_id)),
             "notification_id": note.id, "user_id": find_by_email(spare).id, "anchor_id": anchor.id,
-            "number": agreement.number, "filename": "css/site.css",
+            "token_id": token.id, "number": agreement.number, "filename": "css/site.css",
         }
 
 

@@ -11,7 +11,8 @@ that order, the outcome expected on the identity's own objects and on someone el
   sign-in page, or a 4xx about the form such as 400/409);
 - ``L`` — redirected to the sign-in page (anonymous);
 - ``F`` — 403 Forbidden (the role may not use the route);
-- ``N`` — 404 (the object is not this identity's: it is not even confirmed to exist).
+- ``N`` — 404 (the object is not this identity's: it is not even confirmed to exist);
+- ``U`` — 401: an API operation for tokens (app.api.bearer), which no session reaches.
 
 A 5xx is always unexpected. Requests carry no form data, CSRF is off as in every test,
 so a POST that is allowed mostly ends at the form's validation (the few that validate
@@ -40,6 +41,11 @@ EXPECTED: dict[str, str] = {
     "GET /admin/users/new":                                      "L   F   F   F   F   F   F   A",
     "GET /api/v1/agreements":                                    "A   A   A   A   A   A   A   A",
     "GET /api/v1/agreements/<number>":                           "A   A   A   A   A   A   A   A",
+    "GET /api/v1/complaints":                                    "U   U   U   U   U   U   U   U",
+    "GET /api/v1/complaints/<number>":                           "U   U   U   U   U   U   U   U",
+    "GET /api/v1/complaints/<number>/events":                    "U   U   U   U   U   U   U   U",
+    "GET /api/v1/statistics/staff":                              "U   U   U   U   U   U   U   U",
+    "GET /admin/api-tokens":                                     "L   F   F   F   F   F   F   A",
     "GET /api/v1/docs":                                          "A   A   A   A   A   A   A   A",
     "GET /api/v1/openapi.json":                                  "A   A   A   A   A   A   A   A",
     "GET /api/v1/statistics":                                    "A   A   A   A   A   A   A   A",
@@ -111,6 +117,8 @@ EXPECTED: dict[str, str] = {
     "GET /verify/root.pem":                                      "A   A   A   A   A   A   A   A",
     "POST /account":                                             "L   A   A   A   A   A   A   A",
     "POST /account/profile":                                     "L   A   A   A   A   A   A   A",
+    "POST /admin/api-tokens":                                    "L   F   F   F   F   F   F   A",
+    "POST /admin/api-tokens/<int:token_id>/revoke":              "L   F   F   F   F   F   F   A",
     "POST /admin/users/<int:user_id>/active":                    "L   F   F   F   F   F   F   A",
     "POST /admin/users/new":                                     "L   F   F   F   F   F   F   A",
     "POST /api/v1/verify":                                       "A   A   A   A   A   A   A   A",
@@ -174,7 +182,7 @@ FORMS = {
 
 def _cells(row: str) -> list[tuple[str, str]]:
     cells = row.split()
-    assert len(cells) == len(IDENTITIES) and all(len(c) <= 2 and set(c) <= set("ALFN") for c in cells), row
+    assert len(cells) == len(IDENTITIES) and all(len(c) <= 2 and set(c) <= set("ALFNU") for c in cells), row
     return [(cell[0], cell[-1]) for cell in cells]
 
 

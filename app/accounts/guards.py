@@ -21,6 +21,9 @@ from app.audit import services as audit
 F = TypeVar("F", bound=Callable)
 
 PUBLIC = "public"
+# An API operation for tokens (app.api.bearer checks the Bearer token): the session is not
+# looked at, so a signed-in browser gets nothing from it a token would not give.
+BEARER_TOKEN = "bearer-token"  # noqa: S105 (an access rule, not a secret)
 ANY_SIGNED_IN = frozenset(Role)
 STAFF = frozenset(STAFF_ROLES)
 # Endpoints added by Flask itself.
@@ -72,7 +75,7 @@ def enforce_access():
     if rule is None:
         current_app.logger.error("endpoint %s has no access declaration; refused", endpoint)
         abort(403)
-    if rule == PUBLIC and "_user_id" not in session:  # anonymous: nothing to load
+    if rule == BEARER_TOKEN or (rule == PUBLIC and "_user_id" not in session):  # anonymous: nothing to load
         return None
     if (current_user.is_authenticated and not _half_signed_in_may(endpoint)
             and two_factor.session_pending(current_user, login.current_record())):

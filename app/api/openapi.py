@@ -17,6 +17,7 @@ from app.api.registry import JSON, OPERATIONS, Operation
 
 VERSION = "1.0.0"
 REF = "#/components/schemas/{model}"
+HEADER_SCHEMAS = {"Retry-After": {"type": "integer", "minimum": 0}, "WWW-Authenticate": {"type": "string"}}
 NUMBER = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,40}$"}  # every path parameter is a record's number
 
 
@@ -55,7 +56,7 @@ def _responses(op: Operation) -> dict:
             content[PROBLEM] = {"schema": {"$ref": REF.format(model="Problem")}}
         response: dict = {"description": str(answer.description), "content": content}
         if answer.headers:
-            response["headers"] = {name: {"schema": {"type": "integer", "minimum": 0}} for name in answer.headers}
+            response["headers"] = {name: {"schema": HEADER_SCHEMAS[name]} for name in answer.headers}
         out[str(answer.status)] = response
     return out
 
@@ -69,6 +70,9 @@ def document() -> dict:
                  "description": str(op.description), "parameters": _parameters(op), "responses": _responses(op)}
         if op.request_body is not None:
             entry["requestBody"] = op.request_body
+        if op.scope is not None:
+            entry["security"] = [{"bearer": [op.scope]}]
+            entry["description"] += " " + _("Needs a token with the scope %(scope)s.", scope=op.scope)
         paths.setdefault(op.path, {})[op.method] = entry
     return {
         "openapi": "3.1.0",
@@ -77,5 +81,11 @@ def document() -> dict:
                                   "of the department's documents. Errors are application/problem+json "
                                   "(RFC 9457).")},
         "paths": paths,
-        "components": {"schemas": definitions.get("$defs", {})},
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": _("A token of the department (pbi_…), created by an administrator; sent only as "
+                                 "Authorization: Bearer.")}},
+        },
     }

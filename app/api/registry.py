@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 
 from app.accounts.guards import public
+from app.api import bearer
 from app.api.problems import problem
 
 JSON = "application/json"
@@ -33,7 +34,7 @@ class Answer:
     status: int
     description: object  # a lazy string
     model: type[BaseModel] | None = None
-    headers: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()  # integer headers (Retry-After); WWW-Authenticate is a string
     or_problem: bool = False  # the status may also come as a problem (a 404 of the routing itself)
 
 
@@ -49,12 +50,19 @@ class Operation:
     query: type[BaseModel] | None = None
     path_parameters: dict[str, object] = field(default_factory=dict)  # name -> description
     request_body: dict | None = None  # an OpenAPI requestBody, for the operations described from outside
+    scope: str | None = None  # a token operation: the scope its Bearer token must hold
 
 
 OPERATIONS: list[Operation] = []
 
 TOO_MANY = Answer(429, _l("Too many requests from this address: wait as the Retry-After header says."),
                   headers=("Retry-After",))
+TOKEN_TOO_MANY = Answer(429, _l("Too many requests with this token: wait as the Retry-After header says."),
+                        headers=("Retry-After",))
+UNAUTHENTICATED = Answer(401, _l("No token, or one that is unknown, expired or revoked: send "
+                                 "Authorization: Bearer with a valid token."), headers=("WWW-Authenticate",))
+FORBIDDEN = Answer(403, _l("The token does not hold the scope this operation needs."),
+                   headers=("WWW-Authenticate",))
 REFUSED = Answer(400, _l("A parameter's value is not accepted; the problem names it."))
 # Every request is refused with a 400 when any of its values holds a NUL (app.inputs), so every
 # operation documents a 400, its own or this one.
@@ -83,8 +91,8 @@ def describe(op: Operation) -> None:
 
 
 def _status_title(status: int) -> str:
-    return {400: _("The request could not be processed"), 404: _("Not found"),
-            503: _("The service is busy")}.get(status, _("Error"))
+    return {400: _("The request could not be processed"), 401: _("Not authenticated"), 403: _("Forbidden"),
+            404: _("Not found"), 503: _("The service is busy")}.get(status, _("Error"))
 
 
 def _refusal(error: ValidationError, model: type[BaseModel]) -> Response:
@@ -108,29 +116,47 @@ def json_response(model: BaseModel, status: int = 200) -> Response:
 
 def operation(bp: Blueprint, rule: str, *, operation_id: str, tag: str, summary, description,
               answers: tuple[Answer, ...], query: type[BaseModel] | None = None,
-              path_parameters: dict[str, object] | None = None, decorators: tuple[Callable, ...] = ()):
-    """Serve ``GET rule`` (under the blueprint's prefix) with the decorated function, and describe it."""
+              path_parameters: dict[str, object] | None = None, decorators: tuple[Callable, ...] = (),
+              scope: str | None = None, disclosed: Callable[[BaseModel], dict] | None = None):
+    """Serve ``GET rule`` (under the blueprint's prefix) with the decorated function, and describe it.
+
+    ``scope``: a token operation (app.api.bearer): the Bearer token is checked before anything
+    else, the token's own rate limit applies, and the answer is audited (``api.token_use``,
+    with the parameters and what ``disclosed`` says of the answer) and committed before it is
+    sent. Its 401, 403 and 429 are added to ``answers``.
+    """
     prefix = bp.url_prefix or ""
 
     def decorate(fn: Callable[..., BaseModel]) -> Callable:
         @wraps(fn)
         def view(**kwargs):
+            params = None
             if query is not None:
                 try:
-                    kwargs["params"] = query.model_validate(request.args.to_dict())
+                    params = kwargs["params"] = query.model_validate(request.args.to_dict())
                 except ValidationError as error:
                     return _refusal(error, query)
             try:
-                return json_response(fn(**kwargs))
+                answer = fn(**kwargs)
             except ApiError as error:
                 return problem(error.status, _status_title(error.status), error.detail, **error.extensions)
+            if scope is not None:
+                bearer.audit_use(operation_id, {
+                    **{name: value for name, value in kwargs.items() if name != "params"},
+                    **({"parameters": params.model_dump(mode="json", exclude_none=True)} if params else {}),
+                    **(disclosed(answer) if disclosed else {})})
+            return json_response(answer)
 
         served = public(view)
         for decorator in decorators:
             served = decorator(served)
+        documented = answers
+        if scope is not None:
+            served = bearer.required(scope, operation_id)(served)
+            documented = (*answers, UNAUTHENTICATED, FORBIDDEN, TOKEN_TOO_MANY)
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=served, methods=["GET"])
-        describe(Operation("get", _openapi_path(prefix + rule), operation_id, tag, summary, description, answers,
-                           query, dict(path_parameters or {})))
+        describe(Operation("get", _openapi_path(prefix + rule), operation_id, tag, summary, description, documented,
+                           query, dict(path_parameters or {}), scope=scope))
         return served
 
     return decorate

@@ -51,6 +51,10 @@ ACTIONS = {
     "export.statistics": _l("Statistics exported"),
     "report.issued": _l("Monthly report issued"),
     "report.downloaded": _l("Monthly report downloaded"),
+    "api.token_created": _l("API token created"),
+    "api.token_revoked": _l("API token revoked"),
+    "api.token_use": _l("API called with a token"),
+    "api.token_refused": _l("API token refused"),
 }
 
 # The filter's groups: a prefix matches every action that starts with it.
@@ -66,6 +70,7 @@ GROUPS = (
     ("backup.", _l("Backups")),
     ("export.", _l("Exports")),
     ("report.", _l("Monthly reports")),
+    ("api.", _l("API")),
 )
 
 SUBJECT_TYPES = {
@@ -77,6 +82,7 @@ SUBJECT_TYPES = {
     "trust_anchor": _l("Trusted certificate"),
     "user": _l("User account"),
     "monthly_report": _l("Monthly report"),
+    "api_token": _l("API token"),
 }
 
 DETAIL_KEYS = {

@@ -10,6 +10,8 @@ E, OF, S, A = Role.ENTREPRENEUR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN
 EVERYONE = {ANON, E, OF, S, A}
 SIGNED_IN = {E, OF, S, A}
 STAFF = {OF, S, A}
+# The API's token operations: no session reaches them (401 for everyone without a token).
+TOKEN_ONLY = type("TokenOnly", (frozenset,), {})()
 
 # endpoint -> who may use it
 ACCESS = {
@@ -115,6 +117,12 @@ ACCESS = {
     "api_public.statistics": EVERYONE,
     "api_docs.openapi_document": EVERYONE,
     "api_docs.docs": EVERYONE,
+    "api_tokens.complaints": TOKEN_ONLY,
+    "api_tokens.complaint": TOKEN_ONLY,
+    "api_tokens.complaint_events": TOKEN_ONLY,
+    "api_tokens.staff_statistics": TOKEN_ONLY,
+    "api_admin.tokens_page": {A},
+    "api_admin.revoke": {A},
     "public_statistics.page": EVERYONE,
     "statistics.statistics": STAFF,
     "monthly_report.monthly_report_page": {S, A},
@@ -128,7 +136,7 @@ ACCESS = {
 SAMPLE_ARGS = {"filename": "css/site.css", "user_id": 999999, "business_id": 999999,
                "association_id": 999999, "agreement_id": 999999, "proof_id": 999999,
                "number": "PBI-A-2026-9999", "complaint_id": 999999, "evidence_id": 999999,
-               "document_id": 999999, "notification_id": 999999, "anchor_id": 999999}
+               "document_id": 999999, "notification_id": 999999, "anchor_id": 999999, "token_id": 999999}
 
 
 def test_every_route_is_classified(app):
@@ -158,7 +166,10 @@ def test_route_role_matrix(app, client, signed_in, keys, who):
         response = client.open(url, method=method)
         location = response.headers.get("Location", "")
         assert response.status_code < 500, (who, endpoint, response.status_code)
-        if who in ACCESS[endpoint]:
+        if ACCESS[endpoint] is TOKEN_ONLY:  # a signed-in session is no token
+            assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer"), \
+                (who, endpoint, response.status_code)
+        elif who in ACCESS[endpoint]:
             assert response.status_code not in (401, 403), (who, endpoint)
             assert not location.startswith("/login"), (who, endpoint)
         elif who == ANON:
