@@ -46,7 +46,7 @@ class TokenError(ValueError):
     """A token cannot be created or changed as asked; ``message`` is for the user."""
 
     def __init__(self, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)  # a lazy string: rendered where it is shown, in that language
         self.message = message
 
 

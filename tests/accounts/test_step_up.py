@@ -20,7 +20,7 @@ STEPPED_UP = {
     "agreement_review.countersign", "agreement_review.trust_anchors", "agreement_review.trust_anchor_remove",
     "review.extend", "agreements.sign_cms", "two_factor.admin_reset",
     "exports.queue_csv", "exports.queue_xlsx", "exports.audit_csv", "exports.audit_xlsx",
-    "exports.statistics_csv", "exports.statistics_xlsx",
+    "exports.statistics_csv", "exports.statistics_xlsx", "api_admin.tokens_page", "api_admin.revoke",
 }
 
 

@@ -41,7 +41,8 @@ class World:
     association_id: int
 
 
-def build(app, count: int = 420, seed: int = 10) -> World:
+def build(app, count: int = 420, seed: int = 10, number_from: int = 1) -> World:
+    """``count`` complaints numbered from ``number_from`` (above those filed through the service)."""
     rng = random.Random(seed)
     parties = make_association(app, verified=False)
     owner = add_user(app)
@@ -52,6 +53,8 @@ def build(app, count: int = 420, seed: int = 10) -> World:
         filer = find_by_email(owner).id
         rows = [_row(rng, index, filer, business_id, parties.association_id, list(officers.values()))
                 for index in range(count)]
+        for index, row in enumerate(rows):
+            row["number"] = f"PBI-C-2026-{index + number_from:06d}"
         db.session.execute(insert(Complaint), rows)
         db.session.commit()
     return World(officers, emails, parties.association_id)
