@@ -14,6 +14,7 @@ from app import transactions
 from app.accounts.models import Role
 from app.accounts.services import find_by_email
 from app.agreements.models import Agreement
+from app.api import tokens as api_tokens
 from app.complaints import case_actions
 from app.complaints.models import Complaint
 from app.complaints.services import Upload
@@ -51,6 +52,8 @@ def world(live_app):
         case_actions.take(officer, complaint)
         case_actions.start_review(officer, complaint)
         case_actions.resolve(officer, complaint, "confirmed", "Фактілер расталды. " * 20)
+        api_tokens.create(name="Түркістан облысы әкімдігінің істерді бақылау жүйесі",
+                          scopes=[api_tokens.COMPLAINTS_READ, api_tokens.STATISTICS_READ])
         other = db.session.get(Complaint, in_review)
         case_actions.take(officer, other)
         case_actions.start_review(officer, other)
@@ -76,7 +79,7 @@ def world(live_app):
         # The pages officers also see look the same for them; their own pages only.
         "supervisor": (parties.supervisor, ["/staff/", "/staff/audit"]),
         "admin": (admin, ["/admin/users", "/admin/users/new", "/staff/trust-anchors",
-                          "/staff/audit?subject_type=complaint"]),
+                          "/staff/audit?subject_type=complaint", "/admin/api-tokens"]),
     }
 
 
