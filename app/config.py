@@ -87,6 +87,7 @@ class DefaultConfig:
     PBI_VERIFY_LIMIT = "60 per minute"
     PBI_API_PUBLIC_LIMIT = "120 per minute"  # each public API operation, per address
     PBI_API_TOKEN_LIMIT = "600 per minute"  # noqa: S105 (a rate, not a secret) all token operations, per token
+    PBI_API_REFUSAL_LIMIT = "30 per minute"  # 401/403 answers of token operations, per address
     PBI_VERIFY_MAX_BYTES = 20 * 1024 * 1024
     PBI_AUTHORITY_MAX_BYTES = 10 * 1024 * 1024
 
@@ -135,6 +136,7 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PBI_VERIFY_LIMIT": str,
     "PBI_API_PUBLIC_LIMIT": str,
     "PBI_API_TOKEN_LIMIT": str,
+    "PBI_API_REFUSAL_LIMIT": str,
     "PBI_SMTP_HOST": str,
     "PBI_SMTP_PORT": int,
     "PBI_SMTP_USER": str,

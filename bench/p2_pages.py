@@ -226,6 +226,20 @@ class Site:
         return lines
 
 
+def interleaved_medians(timers, repetitions: int) -> list[float]:
+    """The median of each timer (a function returning milliseconds), measured in turns after one warm call.
+
+    In turns, so that a slow moment of the shared machine falls on every size alike.
+    """
+    for timer in timers:
+        timer()  # warm: templates, caches, the database's pages
+    samples: list[list[float]] = [[] for _ in timers]
+    for _ in range(repetitions):
+        for index, timer in enumerate(timers):
+            samples[index].append(timer())
+    return [statistics.median(s) for s in samples]
+
+
 def _measure(backend: str, tiny: bool) -> list[str]:
     sizes = TINY if tiny else FULL
     sites = [Site(*_prepare(backend, complaints, associations)) for complaints, associations, _ in sizes]
@@ -234,13 +248,9 @@ def _measure(backend: str, tiny: bool) -> list[str]:
     out: list[str] = []
     for page in sites[0].pages():
         paths = [site.pages()[page] for site in sites]
-        for site, path in zip(sites, paths, strict=True):
-            site.get_ms(path)  # warm: templates, caches, the database's pages
-        samples: list[list[float]] = [[], []]
-        for _ in range(repetitions):
-            for index, (site, path) in enumerate(zip(sites, paths, strict=True)):
-                samples[index].append(site.get_ms(path))
-        small, large = (statistics.median(s) for s in samples)
+        small, large = interleaved_medians(
+            [lambda site=site, path=path: site.get_ms(path) for site, path in zip(sites, paths, strict=True)],
+            repetitions)
         line = (f"P2 {page}: {labels[0]} {small:.1f} ms, {labels[1]} {large:.1f} ms, "
                 f"ratio {large / small:.2f} ({backend})")
         print(line, flush=True)

@@ -5,7 +5,8 @@ RFC 6750's answers, as problems in the caller's language: no token or a bad one 
 without the operation's scope — 403 with ``error="insufficient_scope"``. A token in the
 address (``?access_token=``, or any value that looks like one) is refused with a 400: an
 address ends up in logs and browser histories. A refusal of a known token (revoked,
-expired, out of scope) is audited; an unknown one is not (it names nobody).
+expired, out of scope) is audited; an unknown one is not (it names nobody). Refusals are
+counted per address (``PBI_API_REFUSAL_LIMIT``): past it, the address gets 429 for a while.
 
 The session cookie plays no part: a signed-in browser gets no more from these operations
 than any other caller (the guard marks them :data:`app.accounts.guards.BEARER_TOKEN`).
@@ -23,13 +24,21 @@ from app import transactions
 from app.accounts.guards import BEARER_TOKEN
 from app.api import tokens
 from app.api.problems import problem
-from app.extensions import limiter
+from app.extensions import client_address, limiter
 
 REALM = 'Bearer realm="PBI Registry"'
 
 
 def _token_limit() -> str:
     return current_app.config["PBI_API_TOKEN_LIMIT"]
+
+
+def _refusal_limit() -> str:
+    return current_app.config["PBI_API_REFUSAL_LIMIT"]
+
+
+def _refused(response) -> bool:
+    return response.status_code in (401, 403)
 
 
 def _token_key() -> str:
@@ -84,8 +93,14 @@ def required(scope: str, operation_id: str) -> Callable[[Callable], Callable]:
             g.api_token = token
             return limited(**kwargs)
 
-        guarded._pbi_access = BEARER_TOKEN  # type: ignore[attr-defined]
-        return guarded
+        # The limiter knows a decorated function's limits by its qualified name: the check of the
+        # token (and its refusal limit) must not be taken for the view (and its token limit).
+        guarded.__qualname__ = f"{view.__qualname__}.bearer_checked"
+        # Refusals count against the caller's address: guessing or replaying tokens meets a 429.
+        throttled = limiter.shared_limit(_refusal_limit, scope="api-token-refusals", key_func=client_address,
+                                         deduct_when=_refused)(guarded)
+        throttled._pbi_access = BEARER_TOKEN  # type: ignore[attr-defined]
+        return throttled
 
     return decorate
 

@@ -15,7 +15,7 @@ from app.api import models
 from app.api.problems import MEDIA_TYPE as PROBLEM
 from app.api.registry import JSON, OPERATIONS, Operation
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 REF = "#/components/schemas/{model}"
 HEADER_SCHEMAS = {"Retry-After": {"type": "integer", "minimum": 0}, "WWW-Authenticate": {"type": "string"}}
 NUMBER = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,40}$"}  # every path parameter is a record's number

@@ -110,6 +110,18 @@ def test_tokens_are_rate_limited_each_on_its_own(tmp_path):
     assert client.get("/api/v1/complaints", headers=bearer(second)).status_code == 200
 
 
+def test_refusals_are_rate_limited_per_address(tmp_path):
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                    PBI_API_REFUSAL_LIMIT="3 per minute")
+    client = app.test_client()
+    secret = _token(app)
+    guesses = [client.get("/api/v1/complaints", headers=bearer("pbi_" + "x" * 43)).status_code for _ in range(4)]
+    assert guesses == [401, 401, 401, 429]
+    assert client.get("/api/v1/complaints", headers=bearer(secret)).status_code == 429  # the address waits
+    other = client.get("/api/v1/complaints", headers=bearer(secret), environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200  # successes are not counted, other addresses are not affected
+
+
 def test_the_command_creates_lists_and_revokes(app, client, runner):
     created = runner.invoke(args=["api-tokens", "create", "--name", "Akimat", "--scope", "complaints:read",
                                   "--scope", "statistics:read", "--days", "10"])
