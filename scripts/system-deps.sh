@@ -1,9 +1,12 @@
 #!/bin/sh
 # Debian packages the app and its tests need.
-#   sh scripts/system-deps.sh run   — what `make run` needs: Pango and DejaVu fonts (WeasyPrint)
+#   sh scripts/system-deps.sh run   — what `make run` needs: Pango and DejaVu fonts (WeasyPrint) and
+#                                     libengine-gost-openssl (OpenSSL's GOST engine: the native
+#                                     Streebog hash of NCA RK signatures, app/nca/streebog.py)
 #   sh scripts/system-deps.sh test  — also chromium (browser tests), poppler-utils (pdfsig,
-#                                     pdftotext), openssl (CMS signatures in tests),
-#                                     postgresql (the PostgreSQL path, tested on a real server),
+#                                     pdftotext), openssl (CMS signatures and the Streebog
+#                                     cross-check in tests), postgresql (the PostgreSQL path,
+#                                     tested on a real server),
 #                                     redis-server (rate limits shared by two instances) and
 #                                     wrk (the P4 benchmark)
 # Missing packages are installed with apt-get when we are root; otherwise one line says
@@ -15,6 +18,7 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || missing="$missing $1"; }
 need libpango-1.0-0
 need libpangoft2-1.0-0
 need fonts-dejavu-core
+need libengine-gost-openssl
 if [ "$mode" = "test" ]; then
   need chromium
   need poppler-utils
