@@ -167,6 +167,7 @@ EXPECTED: dict[str, str] = {
     "POST /staff/statistics/monthly-report":                     "L   F   F   F   F   F   A   A",
     "POST /staff/trust-anchors":                                 "L   F   F   F   F   F   F   A",
     "POST /staff/trust-anchors/<int:anchor_id>/remove":          "L   F   F   F   F   F   F   A",
+    "POST /staff/trust-anchors/crl":                             "L   F   F   F   F   F   F   A",
     "POST /verify/upload":                                       "A   A   A   A   A   A   A   A",
     "POST /logout":                                              "L   A   A   A   A   A   A   A",
 }

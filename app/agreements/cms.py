@@ -99,7 +99,8 @@ def _fail(problem: CmsProblem, detail: str) -> CmsSignatureError:
     return CmsSignatureError(problem, detail)
 
 
-def _to_der(data: bytes) -> bytes:
+def to_der(data: bytes) -> bytes:
+    """The DER of a CMS given as DER, PEM or bare base64 (``CmsSignatureError`` NOT_CMS otherwise)."""
     if data[:1] == b"\x30":  # DER SEQUENCE
         return data
     stripped = data.strip()
@@ -311,7 +312,7 @@ def verify_detached(
 
 
 def _verify(signature: bytes, content: bytes, anchors: Sequence[x509.Certificate]) -> CmsSigner:
-    embedded, certs, signers = _parse(_to_der(signature))
+    embedded, certs, signers = _parse(to_der(signature))
     if embedded is not None and embedded != content:
         raise _fail(CmsProblem.WRONG_CONTENT, "the signature embeds a different document")
     results = [_verify_one(si, certs, content) for si in signers]  # every signer must verify

@@ -67,6 +67,15 @@ class CountersignForm(FlaskForm):
 
 class TrustAnchorForm(FlaskForm):
     certificate = FileField(
-        _l("Root certificate (PEM)"), [FileRequired(message=_l("Choose a file."))],
-        description=_l("For example the root certificates of the National Certifying Centre of Kazakhstan."),
+        _l("CA certificate (PEM or DER)"), [FileRequired(message=_l("Choose a file."))],
+        description=_l("For example the root and issuing certificates of the National Certifying Centre of "
+                       "Kazakhstan (.cer files from pki.gov.kz), GOST or RSA."),
+    )
+
+
+class CrlImportForm(FlaskForm):
+    crl = FileField(
+        _l("Certificate revocation list (CRL)"), [FileRequired(message=_l("Choose a file."))],
+        description=_l("The current .crl file of an installed certifying centre (pki.gov.kz publishes them); "
+                       "its signature is checked before it is used."),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.agreements import cms, services
+from app.agreements import cms, nca, services
 
 
 def status_label(status: str) -> str:
@@ -63,7 +63,61 @@ def cms_problem(problem: cms.CmsProblem) -> str:
     }[problem]
 
 
+def nca_problem(reason: str) -> str:
+    """Why the NCA RK verifier refused an association's signature (reason codes of app.nca.cms_verify)."""
+    messages = {
+        "malformed": _("This file is not a readable CMS signature."),
+        "unsupported_structure": _("The signature must be a detached CMS with one signer, made over the "
+                                   "agreement PDF (NCALayer: detached CMS signature)."),
+        "unsupported_algorithm": _("The signature uses an algorithm this service does not verify."),
+        "digest_mismatch": _("The signature was made over a different file. Sign exactly the agreement PDF "
+                             "downloaded from this page."),
+        "signer_not_found": _("The signature does not include the signer's certificate."),
+        "signing_certificate_missing": _("The signature does not name its signer's certificate."),
+        "signing_certificate_mismatch": _("The signature names a different certificate from the one it carries."),
+        "bad_signature": _("The signature is damaged or does not match the certificate."),
+        "chain_untrusted": _("The certificate was not issued by a certifying centre this service trusts "
+                             "(NCA RK)."),
+        "chain_expired": _("The signer's certificate (or its certifying centre's) has expired."),
+        "chain_not_yet_valid": _("The signer's certificate is not valid yet."),
+        "chain_bad_signature": _("The signer's certificate is not genuinely signed by its certifying centre."),
+        "chain_not_a_ca": _("The signer's certificate was issued by a certificate that may not issue others."),
+        "chain_path_too_long": _("The signer's certificate chain is longer than its certifying centre allows."),
+        "chain_unsupported_algorithm": _("The certificate chain uses an algorithm this service does not verify."),
+        "revoked": _("The signer's certificate has been revoked by the certifying centre."),
+        "on_hold": _("The signer's certificate is suspended by the certifying centre."),
+        "revocation_unknown": _("It cannot be checked now whether the certificate has been revoked (no current "
+                                "revocation list). Please try again later or contact the department."),
+        "role": _("This certificate may not sign for an organisation: use the key of the first head or of an "
+                  "employee with the right to sign, issued to the association."),
+        "bin_mismatch": _("The certificate was issued to another organisation: its BIN is not the "
+                          "association's."),
+    }
+    return messages.get(reason, _("The signature could not be verified."))
+
+
+def nca_role_label(role: str) -> str:
+    return {
+        "first_head": _("First head of the organisation"),
+        "signing_employee": _("Employee with the right to sign"),
+        "employee_without_signing_right": _("Employee without the right to sign"),
+        "information_system": _("Information system"),
+        "treasury_client": _("Treasury client"),
+        "individual": _("Individual"),
+    }.get(role, role)
+
+
+def crl_problem(error: nca.InvalidCrl) -> str:
+    return {
+        "malformed": _("The file is not a certificate revocation list (CRL)."),
+        "no_issuer": _("No installed certifying centre issued this list: add its certificate first."),
+        "bad_signature": _("The list's signature does not verify with its certifying centre's certificate."),
+    }.get(error.problem, _("The list could not be imported."))
+
+
 def signing_problem(error: services.AgreementError) -> str:
+    if isinstance(error, nca.NcaSignatureRefused):
+        return nca_problem(error.reason)
     if isinstance(error, services.SignatureRejected):
         return cms_problem(error.problem)
     if isinstance(error, services.WrongPassword):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import render_template
 
 from app.accounts.models import User
+from app.agreements import nca
 from app.agreements.models import Agreement
 from app.agreements.services import get_agreement, text_of
 from app.businesses.models import Association
@@ -53,6 +54,29 @@ def draft_html(agreement_id: int) -> str:
                            **_context(agreement, number=placeholder, date=placeholder))
 
 
+# The NCA roles in the document's two languages (documents are not translated through Babel).
+_NCA_ROLES = {
+    "first_head": "Бірінші басшы / Первый руководитель",
+    "signing_employee": "Қол қою құқығы бар қызметкер / Сотрудник с правом подписи",
+}
+_NCA_ALGORITHMS = {"gost2015-512": "ГОСТ 34.10-2015 (512)", "gost2015-256": "ГОСТ 34.10-2015 (256)", "rsa": "RSA"}
+
+
+def _nca_signer(agreement_id: int) -> dict | None:
+    signer = nca.signer_of(agreement_id)
+    if signer is None:
+        return None
+    return {
+        "name": signer.name, "iin": signer.iin, "bin": signer.bin, "organization": signer.organization,
+        "role": _NCA_ROLES.get(signer.role, signer.role), "serial": signer.certificate_serial,
+        "issuer": signer.certificate_issuer, "algorithm": _NCA_ALGORITHMS.get(signer.algorithm, signer.algorithm),
+        "signing_time": to_local(signer.signing_time).strftime(_TIME) if signer.signing_time else None,
+        "verified_at": to_local(signer.verified_at).strftime(_TIME),
+        "revocation": (f"CRL {to_local(signer.revocation_time).strftime(_TIME)}"
+                       if signer.revocation_source == "crl" and signer.revocation_time else None),
+    }
+
+
 def final_html(info: DocumentInfo) -> str:
     agreement = get_agreement(info.subject_id)
     valid_from = agreement.valid_from.strftime(_DATE)
@@ -65,7 +89,7 @@ def final_html(info: DocumentInfo) -> str:
         signer_name=_name(agreement.signed_by_id), signature_method=agreement.signature_method,
         cms_signer_subject=agreement.cms_signer_subject,
         cms_signer_fingerprint=agreement.cms_signer_fingerprint, cms_trusted=agreement.cms_trusted,
-        cms_accepted_by=_name(agreement.cms_accepted_by_id),
+        cms_accepted_by=_name(agreement.cms_accepted_by_id), nca_signer=_nca_signer(agreement.id),
         signed_at=to_local(agreement.signed_at).strftime(_TIME),
         signed_pdf_sha256=agreement.signed_pdf_sha256,
         countersigned_by=_name(agreement.countersigned_by_id),

@@ -21,7 +21,7 @@ from app import transactions
 from app.accounts import passwords
 from app.accounts.models import User
 from app.accounts.services import hasher
-from app.agreements import cms, lifecycle, trust
+from app.agreements import cms, lifecycle, nca, trust
 from app.agreements.authority import (  # noqa: F401 (part of this module's interface)
     authority_verified,
     decide_authority_proof,
@@ -53,6 +53,7 @@ from app.agreements.models import (
     SignatureMethod,
 )
 from app.agreements.texts import AgreementText, latest_published
+from app.businesses.models import Association
 from app.documents import services as documents
 from app.documents.models import DocumentKind
 from app.documents.pdf import render_pdf
@@ -145,6 +146,7 @@ def _clear_signature(agreement: Agreement) -> None:
                   "cms_signature_sha256", "cms_signer_subject", "cms_signer_fingerprint",
                   "cms_trusted", "cms_accepted_by_id", "cms_accepted_at"):
         setattr(agreement, field, None)
+    nca.forget_signature(agreement.id)
 
 
 def sign_with_password(agreement_id: int, user: User, password: str) -> Agreement:
@@ -166,6 +168,9 @@ def sign_with_cms(agreement_id: int, user: User, signature: bytes) -> Agreement:
     agreement = get_agreement(agreement_id)
     _before_signing(agreement, user)
     pdf = file_store().get(agreement.draft_pdf_sha256)
+    der = _nca_candidate(signature)
+    if der is not None:
+        return _sign_with_nca(agreement, user, signature, der, pdf)
     try:
         signer = cms.verify_detached(signature, pdf, trust.anchor_certificates())
     except cms.CmsSignatureError as exc:
@@ -180,6 +185,42 @@ def sign_with_cms(agreement_id: int, user: User, signature: bytes) -> Agreement:
     agreement.cms_trusted = signer.trusted
     db.session.flush()
     return agreement
+
+
+def _nca_candidate(signature: bytes) -> bytes | None:
+    """The DER of an NCA RK CMS (see :mod:`app.agreements.nca`), None for any other upload."""
+    if not signature or len(signature) > cms.MAX_SIGNATURE_SIZE:
+        return None
+    try:
+        der = cms.to_der(signature)
+    except cms.CmsSignatureError:
+        return None
+    return der if nca.is_nca_signature(der) else None
+
+
+def _sign_with_nca(agreement: Agreement, user: User, signature: bytes, der: bytes, pdf: bytes) -> Agreement:
+    """The association's NCA RK signature: accepted only as the national PKI and the agreement's BIN allow."""
+    association = db.session.get(Association, agreement.association_id)
+    verification = nca.verify(der, pdf, association_bin=association.bin)
+    if not verification.accepted:
+        raise nca.NcaSignatureRefused(verification)
+    signer = verification.signer
+    _apply(agreement, "sign", user)
+    agreement.signed_by_id, agreement.signed_at = user.id, utcnow()
+    agreement.signature_method = SignatureMethod.CMS.value
+    agreement.signed_pdf_sha256 = agreement.draft_pdf_sha256
+    agreement.cms_signature_sha256 = file_store().put(signature)
+    agreement.cms_signer_subject = signer_subject(signer)[:1000]
+    agreement.cms_signer_fingerprint = signer.certificate_sha256
+    agreement.cms_trusted = True
+    db.session.flush()
+    nca.record_signature(agreement, verification, user)
+    return agreement
+
+
+def signer_subject(signer) -> str:
+    parts = [signer.name, f"IIN {signer.iin}" if signer.iin else None, f"BIN {signer.bin}" if signer.bin else None]
+    return ", ".join(part for part in parts if part)
 
 
 def accept_untrusted_signature(agreement_id: int, officer: User) -> Agreement:

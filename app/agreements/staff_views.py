@@ -11,10 +11,11 @@ from app.accounts.forms import ConfirmForm
 from app.accounts.guards import STAFF, roles
 from app.accounts.models import Role
 from app.accounts.step_up import step_up_required
-from app.agreements import messages, queries, rendering, services, trust
+from app.agreements import messages, nca, queries, rendering, services, trust
 from app.agreements.forms import (
     AuthorityDecisionForm,
     CountersignForm,
+    CrlImportForm,
     ReturnForm,
     TerminateForm,
     TrustAnchorForm,
@@ -66,7 +67,8 @@ def _detail_page(agreement, status: int = 200, problem: str | None = None, **bou
         "agreements/staff_detail.html", agreement=queries.agreement_view(agreement),
         events=queries.events(agreement.id), confirm=ConfirmForm(formdata=None), problem=problem,
         can_decide=Role(current_user.role) in SUPERVISORS,
-        actions=services.allowed_actions(agreement.status), **forms,
+        actions=services.allowed_actions(agreement.status), nca_signer=nca.signer_of(agreement.id),
+        nca_role_label=messages.nca_role_label, **forms,
     ), status
 
 
@@ -280,13 +282,44 @@ def trust_anchors():
             added = trust.add_anchors(data, admin=current_user)
         except trust.InvalidCertificate:
             transactions.rollback()
-            form.certificate.errors.append(_("The file must hold one or more PEM certificates of a CA."))
+            form.certificate.errors.append(_("The file must hold one or more certificates of a CA, in PEM or DER."))
         else:
             transactions.commit()
             flash(_("Certificates added: %(count)d.", count=sum(1 for *_rest, new in added if new)), "success")
             return redirect(url_for("agreement_review.trust_anchors"))
-    return render_template("agreements/trust_anchors.html", anchors=trust.anchors(), form=form,
-                           confirm=ConfirmForm()), 400 if form.errors else 200
+    return _trust_page(form, CrlImportForm(formdata=None))
+
+
+def _trust_page(form, crl_form):
+    status = 400 if form.errors or crl_form.errors else 200
+    return render_template("agreements/trust_anchors.html", anchors=trust.anchors(), form=form, crl_form=crl_form,
+                           crls=nca.revocation_lists(), confirm=ConfirmForm()), status
+
+
+@bp.route("/trust-anchors/crl", methods=["POST"])
+@roles(Role.ADMIN)
+@step_up_required(back=lambda: url_for("agreement_review.trust_anchors"))
+def trust_crl_import():
+    crl_form = CrlImportForm()
+    if crl_form.validate_on_submit():
+        data = read_limited(crl_form.crl.data.stream, nca.MAX_CRL_BYTES)
+        try:
+            if data is None:
+                raise nca.InvalidCrl("malformed", "too large")
+            view, added = nca.import_crl(data, admin=current_user)
+        except nca.InvalidCrl as exc:
+            transactions.rollback()
+            crl_form.crl.errors.append(messages.crl_problem(exc))
+        else:
+            transactions.commit()
+            if view.stale:
+                flash(_("The list was imported, but it is past its next update: revocation cannot be checked "
+                        "with it. Import the current list."), "error")
+            else:
+                flash(_("The revocation list has been imported.") if added
+                      else _("This revocation list was already imported."), "success")
+            return redirect(url_for("agreement_review.trust_anchors"))
+    return _trust_page(TrustAnchorForm(formdata=None), crl_form)
 
 
 @bp.route("/trust-anchors/<int:anchor_id>/remove", methods=["POST"])

@@ -129,6 +129,7 @@ class SignerDetails:
     serial_hex: str
     issuer_dn: str
     algorithm: str  # "gost2015-512", "gost2015-256", "rsa", …
+    certificate_sha256: str  # of the signer certificate's DER
     signing_time: datetime | None  # the signingTime attribute: what the signer claims, informational
     revocation_source: str | None = None  # "crl" when a CRL decided the status
     revocation_time: datetime | None = None  # thisUpdate of that CRL
@@ -256,6 +257,7 @@ class _Run:
             serial_hex=cert.serial_hex,
             issuer_dn=cert.issuer_dn,
             algorithm=str(cert.key_algorithm),
+            certificate_sha256=hashlib.sha256(cert.der).hexdigest(),
             signing_time=self.signing_time,
             revocation_source=self.revocation_source,
             revocation_time=self.revocation_time,

@@ -298,7 +298,7 @@ def test_admin_installs_and_removes_trust_anchors_in_the_web_ui(app, client, par
     sign_in(admin, add_user(app, "admin"))
     leaf = admin.post("/staff/trust-anchors?lang=en", data={"certificate": (io.BytesIO(
         (association_pki / "cert.pem").read_bytes()), "leaf.pem")}, content_type="multipart/form-data")
-    assert leaf.status_code == 400 and "PEM certificates of a CA" in leaf.get_data(as_text=True)
+    assert leaf.status_code == 400 and "certificates of a CA, in PEM or DER" in leaf.get_data(as_text=True)
     junk = admin.post("/staff/trust-anchors", data={"certificate": (io.BytesIO(b"not pem"), "x.pem")},
                       content_type="multipart/form-data")
     assert junk.status_code == 400
