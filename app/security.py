@@ -7,20 +7,28 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import URLSafeTimedSerializer
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(*connect_sources: str) -> str:
+    """The policy of every page; ``connect_sources`` widens ``connect-src`` for one page that needs it."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            " ".join(["connect-src 'self'", *connect_sources]),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+# The agreement page talks to NCALayer, the NCA RK desktop signer, on the user's own computer (and nowhere else).
+NCALAYER_CONTENT_SECURITY_POLICY = content_security_policy("wss://127.0.0.1:13579")
 
 _NO_STORE_TYPES = {"text/html", "application/json"}
 

@@ -17,4 +17,5 @@ BENCHES = (
     ("P6", "p6_statistics"),
     ("P7", "p7_export"),
     ("P7API", "p7_api"),  # its lines read "P7 api complaints page…" (issue 11 named it P7 beside the export's)
+    ("P8", "p8_nca"),
 )

@@ -11,14 +11,16 @@ from app.accounts.forms import ConfirmForm
 from app.accounts.guards import public, roles
 from app.accounts.models import Role
 from app.accounts.step_up import step_up_required
-from app.agreements import messages, queries, rendering, services
+from app.agreements import messages, nca, queries, rendering, services
 from app.agreements.forms import AuthorityProofForm, CmsSignForm, PasswordSignForm
 from app.agreements.models import AgreementStatus
 from app.businesses.services import NotFound as AssociationNotFound
 from app.businesses.services import association_for
 from app.documents import services as documents
 from app.extensions import limiter
+from app.i18n import current_locale
 from app.inputs import page_number
+from app.security import NCALAYER_CONTENT_SECURITY_POLICY
 from app.uploads import read_limited
 
 bp = Blueprint("agreements", __name__)
@@ -109,7 +111,8 @@ def _agreement_page(agreement, status: int = 200, problem: str | None = None, **
         verified=services.authority_verified(agreement.association_id, current_user.id),
         password_form=bound.get("password_form") or PasswordSignForm(formdata=None),
         cms_form=bound.get("cms_form") or CmsSignForm(formdata=None), problem=problem,
-    ), status
+        nca_signer=nca.signer_of(agreement.id), nca_role_label=messages.nca_role_label, locale=current_locale(),
+    ), status, {"Content-Security-Policy": NCALAYER_CONTENT_SECURITY_POLICY}
 
 
 @bp.route("/portal/agreements/<int:agreement_id>")
