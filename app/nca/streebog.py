@@ -222,14 +222,33 @@ def _load() -> _Native:
         # Keep the functional reference (ENGINE_init) for the life of the process; drop the
         # structural one from ENGINE_by_id, which the functional reference does not need.
         lib.ENGINE_free(engine)
-        _native = _Native(lib, engine, mds)
+        candidate = _Native(lib, engine, mds)
+        for size, expected in _SELF_TEST_HASHES.items():
+            if _digest(candidate, size, _SELF_TEST_MESSAGE) != expected:
+                raise StreebogUnavailable(f"Streebog: the GOST engine's {size * 8}-bit hash of RFC 6986's example 1 "
+                                          f"is not the RFC's; {_hint()}")
+        _native = candidate
         return _native
+
+
+# RFC 6986, example 1: M1 (the 63 ASCII digits "0123…9012") and its hashes, in OpenSSL's byte order (the RFC's
+# hex strings reversed, see "Byte order" above). Checked once, when the engine is loaded: an engine that does
+# not give them is not used.
+_SELF_TEST_MESSAGE = b"012345678901234567890123456789012345678901234567890123456789012"
+_SELF_TEST_HASHES = {
+    64: bytes.fromhex("486f64c1917879417fef082b3381a4e211c324f074654c38823a7b76f830ad00"
+                      "fa1fbae42b1285c0352f227524bc9ab16254288dd6863dccd5b9f54a1ad0541b")[::-1],
+    32: bytes.fromhex("00557be5e584fd52a449b16b0251d05d27f94ab76cbaa6da890b59d8ef1e159d")[::-1],
+}
 
 
 def _native_digest(size: int, data: bytes) -> bytes:
     if not isinstance(data, bytes):
         data = memoryview(data).tobytes()  # TypeError for str, int and other non-buffers
-    native = _load()
+    return _digest(_load(), size, data)
+
+
+def _digest(native: _Native, size: int, data: bytes) -> bytes:
     lib = native.lib
     ctx = lib.EVP_MD_CTX_new()
     if not ctx:

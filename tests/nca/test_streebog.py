@@ -230,3 +230,17 @@ def test_unavailable_engine_raises_a_typed_error_naming_the_package(monkeypatch)
         sb.streebog512(b"x" * 200_000)
     with pytest.raises(sb.StreebogError):
         sb.streebog256(b"")
+
+
+def test_an_engine_that_does_not_give_the_rfc_hashes_is_not_used(native, monkeypatch):
+    """The engine is checked against RFC 6986's example 1 when it is loaded (here: an expected hash changed)."""
+    from app.nca import streebog as module
+
+    wrong = dict(module._SELF_TEST_HASHES)
+    wrong[64] = bytes(64)
+    monkeypatch.setattr(module, "_SELF_TEST_HASHES", wrong)
+    monkeypatch.setattr(module, "_native", None)
+    with pytest.raises(module.StreebogUnavailable, match="RFC 6986"):
+        module.streebog512(b"abc")
+    monkeypatch.undo()
+    assert module.streebog512(bytes.fromhex(RFC_M1)[::-1]) == bytes.fromhex(RFC_H512_M1)[::-1]
