@@ -47,7 +47,7 @@ def _actor(user: User | None) -> tuple[int | None, str]:
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*-----END CERTIFICATE-----")
 
 
-def _certificates_in(data: bytes) -> list[NcaCertificate]:
+def certificates_in(data: bytes) -> list[NcaCertificate]:
     """Every certificate of a PEM file (one or more blocks), or the one of a DER file (``.cer`` as NCA ships them).
 
     Parsed by :mod:`app.nca.pki`, which reads GOST 2015 certificates as well as RSA and EC ones.
@@ -69,7 +69,7 @@ def add_anchors(data: bytes, *, admin: User | None) -> list[tuple[str, str, bool
     """
     actor_id, actor_label = _actor(admin)
     results = []
-    for cert in _certificates_in(data):
+    for cert in certificates_in(data):
         if not cert.is_ca:
             raise InvalidCertificate(f"{cert.subject_dn} is not a CA certificate")
         digest, subject = hashlib.sha256(cert.der).hexdigest(), cert.subject_dn[:1000]

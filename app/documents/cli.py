@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from cryptography import x509
 from cryptography.x509.oid import NameOID
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.documents import services
+from app import transactions
+from app.agreements import trust
+from app.audit import services as audit
+from app.documents import nca_key, services
 from app.documents.keys import fingerprint
 from app.documents.models import Document
 from app.documents.runtime import keystore
 from app.extensions import db
+from app.nca.certificates import role_of
 from app.timeutil import to_local
 
 
@@ -45,6 +50,27 @@ def keys_rotate() -> None:
     """Issue a new signing certificate; documents signed before stay verifiable."""
     cert = keystore().rotate()
     click.echo(_describe(cert, "new signing certificate"))
+
+
+@keys_group.command("import-p12")
+@click.argument("p12_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--password", prompt="Password of the PKCS#12 file", hide_input=True, envvar="PBI_P12_PASSWORD",
+              help="The file's password (asked for when not given; or PBI_P12_PASSWORD).")
+@click.option("--chain", "chain_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file of issuing CA certificates (PEM or DER) the PKCS#12 file does not carry; repeatable.")
+def keys_import_p12(p12_file: Path, password: str, chain_files: tuple[Path, ...]) -> None:
+    """Sign documents from now on with the department's NCA RK RSA key in P12_FILE (see the README)."""
+    try:
+        extra = [cert.der for path in chain_files for cert in trust.certificates_in(path.read_bytes())]
+        cert = nca_key.import_p12(keystore(), p12_file.read_bytes(), password, extra_certificates=extra)
+    except (nca_key.KeyRefused, trust.InvalidCertificate) as exc:
+        raise click.ClickException(f"key refused: {exc}") from None
+    audit.record("keys.signing_key_imported", actor_id=None, actor_label="system", subject_type="certificate",
+                 subject_id=cert.serial_hex[:64], details={"subject": cert.subject_dn, "issuer": cert.issuer_dn,
+                                                           "role": str(role_of(cert)),
+                                                           "not_after": cert.not_after})
+    transactions.commit()
+    click.echo(_describe(x509.load_der_x509_certificate(cert.der), "signing (current, NCA RK)"))
 
 
 documents_group = AppGroup("documents", help="Issued documents.")

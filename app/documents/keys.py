@@ -6,6 +6,8 @@ Layout of the key store directory (0700; every file 0600, written atomically)::
     root.cert.pem                root CA certificate
     signing/NNNN-<fp16>.key.pem  each signing key ever issued (encrypted), NNNN = issue order
     signing/NNNN-<fp16>.cert.pem its certificate
+    signing/NNNN-<fp16>.chain.pem for a key installed from outside (an NCA RK key, ``keys import-p12``):
+                                 its issuers up to their root, which verification then trusts too
     current                      stem ("NNNN-<fp16>") of the current signing certificate
     storage.key                  AES-256 key for documents at rest, sealed with a scrypt-derived key
 
@@ -36,7 +38,7 @@ from typing import TypeVar
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -79,7 +81,7 @@ def fingerprint(cert: x509.Certificate) -> str:
 class SigningMaterial:
     """What a signer needs: the key, its certificate and the issuer chain up to the root."""
 
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
     cert: x509.Certificate
     chain: tuple[x509.Certificate, ...]
 
@@ -227,6 +229,42 @@ class KeyStore:
                 raise KeyStoreError("the root key does not belong to the root certificate")
             return self._issue_signing_cert(now, root_key, root)
 
+    def install_signing_key(
+        self, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+        chain: tuple[x509.Certificate, ...],
+    ) -> str:
+        """Make a key issued elsewhere (with its issuers up to their root) the current signing key.
+
+        The caller checks what the key may sign for (:mod:`app.documents.nca_key`). Older keys and the
+        department's own root stay, so every document signed before still verifies. Returns the stem.
+        """
+        if key.public_key() != cert.public_key():
+            raise KeyStoreError("the private key does not belong to the certificate")
+        if not chain or chain[-1].issuer != chain[-1].subject:
+            raise KeyStoreError("the chain must end with a self-issued root")
+        with self._locked():
+            self._require_initialized()
+            stems = self._stems()
+            number = _parse_stem(stems[-1])[0] + 1 if stems else 1
+            stem = f"{number:04d}-{fingerprint(cert)[:16]}"
+            self._write_key(self._signing_dir / f"{stem}.key.pem", key)
+            atomic_write(self._signing_dir / f"{stem}.cert.pem", cert.public_bytes(serialization.Encoding.PEM))
+            atomic_write(self._signing_dir / f"{stem}.chain.pem",
+                         b"".join(issuer.public_bytes(serialization.Encoding.PEM) for issuer in chain))
+            atomic_write(self._current_path, stem.encode("ascii") + b"\n")
+        return stem
+
+    def installed_roots(self) -> list[x509.Certificate]:
+        """The roots of the keys installed from outside (each chain's last certificate), oldest first."""
+        roots: dict[str, x509.Certificate] = {}
+        for path in sorted(self._signing_dir.glob("*.chain.pem")):
+            try:
+                chain = x509.load_pem_x509_certificates(self._read(path))
+            except ValueError:
+                raise KeyStoreError(f"certificate chain file {path.name} is corrupt") from None
+            roots.setdefault(fingerprint(chain[-1]), chain[-1])
+        return list(roots.values())
+
     def current_signer(self) -> SigningMaterial:
         """The current signing key, its certificate and the chain (the root).
 
@@ -247,6 +285,13 @@ class KeyStore:
         key = self._load_key(key_path)
         if key.public_key() != cert.public_key():
             raise KeyStoreError(f"signing key {stem} does not belong to its certificate")
+        chain_path = self._signing_dir / f"{stem}.chain.pem"
+        if chain_path.is_file():  # a key installed from outside: its own issuers
+            try:
+                chain = tuple(x509.load_pem_x509_certificates(self._read(chain_path)))
+            except ValueError:
+                raise KeyStoreError(f"certificate chain file {chain_path.name} is corrupt") from None
+            return SigningMaterial(key=key, cert=cert, chain=chain)
         return SigningMaterial(key=key, cert=cert, chain=(self.root_certificate(),))
 
     def root_certificate(self) -> x509.Certificate:
@@ -336,7 +381,7 @@ class KeyStore:
         atomic_write(self._current_path, stem.encode("ascii") + b"\n")
         return cert
 
-    def _write_key(self, path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    def _write_key(self, path: Path, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> None:
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -366,7 +411,7 @@ class KeyStore:
         except ValueError:
             raise KeyStoreError(f"certificate file {path.name} is corrupt") from None
 
-    def _load_key(self, path: Path) -> ec.EllipticCurvePrivateKey:
+    def _load_key(self, path: Path) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
         data = self._read(path)
         try:
             key = serialization.load_pem_private_key(data, password=self._passphrase)
@@ -374,6 +419,6 @@ class KeyStore:
             raise KeyStoreError(
                 f"cannot decrypt private key {path.name}: wrong passphrase or corrupt file"
             ) from None
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise KeyStoreError(f"private key {path.name} is not an EC key")
+        if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+            raise KeyStoreError(f"private key {path.name} is neither an EC nor an RSA key")
         return key

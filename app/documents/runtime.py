@@ -41,5 +41,7 @@ def file_store() -> EncryptedStore:
 
 
 def trust_roots() -> list[x509.Certificate]:
-    """Roots our documents chain to (one department root; kept as a list for a future re-key)."""
-    return [keystore().root_certificate()]
+    """Roots our documents chain to: the department's own, and that of any key installed from outside
+    (an NCA RK key, ``keys import-p12``), so that documents signed with either verify."""
+    store = keystore()
+    return [store.root_certificate(), *store.installed_roots()]
