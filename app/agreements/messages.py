@@ -84,6 +84,9 @@ def nca_problem(reason: str) -> str:
         "chain_not_a_ca": _("The signer's certificate was issued by a certificate that may not issue others."),
         "chain_path_too_long": _("The signer's certificate chain is longer than its certifying centre allows."),
         "chain_unsupported_algorithm": _("The certificate chain uses an algorithm this service does not verify."),
+        "timestamp_invalid": _("The signature's timestamp is damaged or was not made for this signature."),
+        "timestamp_untrusted": _("The signature's timestamp was not issued by a timestamping authority this "
+                                 "service trusts."),
         "revoked": _("The signer's certificate has been revoked by the certifying centre."),
         "on_hold": _("The signer's certificate is suspended by the certifying centre."),
         "revocation_unknown": _("It cannot be checked now whether the certificate has been revoked (no current "

@@ -13,9 +13,10 @@ the newest complete CRL (and the newest delta) of the signer's issuer; a CRL pas
 source, so revocation cannot be checked and the signature is refused with that reason, unless
 ``PBI_NCA_REQUIRE_REVOCATION`` is off.
 
-The time a signature is judged at is this server's clock at upload (the CMS carries no timestamp token in
-the flows supported today: NCALayer's ``basics`` module and the upload path; a timestamp would be the next
-step). The signer's own signingTime is recorded as what it claims, never trusted.
+The time a signature is judged at is this server's clock at upload, or the genTime of an RFC 3161 timestamp
+token the CMS carries (NCA's TSA, when NCALayer or Kalkan was asked for one), once the token's TSA signature
+and chain to an installed root have verified (:mod:`app.nca.timestamp`; install the TSA's root like NCA's).
+The signer's own signingTime is recorded as what it claims, never trusted.
 """
 
 from __future__ import annotations
@@ -239,7 +240,10 @@ def record_signature(agreement: Agreement, verification: cms_verify.Verification
         agreement_id=agreement.id, signer_name=(signer.name or "")[:500] or None, iin=signer.iin, bin=signer.bin,
         organization=(signer.organization or "")[:500] or None, role=signer.role,
         certificate_serial=signer.serial_hex[:100], certificate_issuer=signer.issuer_dn[:1000],
-        algorithm=signer.algorithm, signing_time=_naive(signer.signing_time), verified_at=_naive(verification.at),
+        algorithm=signer.algorithm, signing_time=_naive(signer.signing_time),
+        verified_at=_naive(verification.received or verification.at), judged_at=_naive(verification.at),
+        timestamp_time=_naive(signer.timestamp_time),
+        timestamp_authority=(signer.timestamp_authority or "")[:1000] or None,
         revocation_source=signer.revocation_source, revocation_time=_naive(signer.revocation_time),
         report=report_json(verification),
     )
@@ -250,7 +254,9 @@ def record_signature(agreement: Agreement, verification: cms_verify.Verification
                      "signer": signer.name, "iin": signer.iin, "bin": signer.bin, "role": signer.role,
                      "certificate_serial": signer.serial_hex, "certificate_issuer": signer.issuer_dn,
                      "algorithm": signer.algorithm, "signing_time": signer.signing_time,
-                     "verified_at": verification.at, "revocation_source": signer.revocation_source,
+                     "verified_at": verification.received, "judged_at": verification.at,
+                     "timestamp_time": signer.timestamp_time, "timestamp_authority": signer.timestamp_authority,
+                     "revocation_source": signer.revocation_source,
                      "revocation_time": signer.revocation_time})
     return row
 
@@ -275,6 +281,8 @@ class SignerView:
     verified_at: datetime
     revocation_source: str | None
     revocation_time: datetime | None
+    timestamp_time: datetime | None
+    timestamp_authority: str | None
 
 
 def signer_of(agreement_id: int) -> SignerView | None:
@@ -283,4 +291,4 @@ def signer_of(agreement_id: int) -> SignerView | None:
         return None
     return SignerView(row.signer_name, row.iin, row.bin, row.organization, row.role, row.certificate_serial,
                       row.certificate_issuer, row.algorithm, row.signing_time, row.verified_at,
-                      row.revocation_source, row.revocation_time)
+                      row.revocation_source, row.revocation_time, row.timestamp_time, row.timestamp_authority)

@@ -50,7 +50,10 @@ class NcaSignature(db.Model):
     certificate_issuer: Mapped[str] = mapped_column(String(1000))
     algorithm: Mapped[str] = mapped_column(String(40))
     signing_time: Mapped[datetime | None]  # what the signer's software claims (signingTime)
-    verified_at: Mapped[datetime]  # the time the chain and revocation were judged at
+    verified_at: Mapped[datetime]  # when this server verified it (the receipt)
+    judged_at: Mapped[datetime]  # the time the chain and revocation were judged at: the receipt, or the timestamp
+    timestamp_time: Mapped[datetime | None]  # genTime of a verified RFC 3161 token in the CMS
+    timestamp_authority: Mapped[str | None] = mapped_column(String(1000))  # that token's TSA
     revocation_source: Mapped[str | None] = mapped_column(String(16))  # "crl"; None when not required
     revocation_time: Mapped[datetime | None]  # thisUpdate of the CRL that decided
     report: Mapped[str] = mapped_column(Text)  # JSON: the verification steps and their details

@@ -13,18 +13,23 @@ in order and stops at the first one that fails (the later ones are not run: `Ver
    issuerSerial, when present) is that certificate's.
 4. ``signature``: the signature over the DER SET of the signed attributes, with the certificate's key: GOST 2015
    (`gost3410` conventions), RSA PKCS#1 v1.5.
-5. ``chain``: `pki.build_chain` to one of `anchors`, through `intermediates` (and any certificate the CMS
-   carries), valid at `at`.
-6. ``revocation``: the CRLs of the leaf's issuer, each checked with `check_crl` against that issuer at `at`; the
-   status at `at` must be GOOD. No usable (fresh, well-signed) CRL of the issuer: refused as
-   ``revocation_unknown`` when `require_revocation`, passed with a note otherwise.
-7. ``role``: a legal entity's first head or an employee with the right to sign.
-8. ``bin``: the subject BIN equals `expected_bin`.
+5. ``timestamp``: an RFC 3161 token in the unsigned attributes (``signatureTimeStampToken``), when there is
+   one, checked by `timestamp.verify_token` (its imprint is this signature value, its TSA's signature and chain
+   to `anchors`); its genTime becomes the time the signer is judged at. Without a token, `at`. Several tokens:
+   refused (``unsupported_structure``).
+6. ``chain``: `pki.build_chain` to one of `anchors`, through `intermediates` (and any certificate the CMS
+   carries), valid at the judged time.
+7. ``revocation``: the CRLs of the leaf's issuer, each checked with `check_crl` against that issuer, fresh at
+   `at` (the receipt: a list current now); the status at the judged time must be GOOD. No usable (fresh,
+   well-signed) CRL of the issuer: refused as ``revocation_unknown`` when `require_revocation`, passed with a
+   note otherwise.
+8. ``role``: a legal entity's first head or an employee with the right to sign.
+9. ``bin``: the subject BIN equals `expected_bin`.
 
-`at` is the time the chain and revocation are judged at (a time the application trusts: its clock at receipt,
-a timestamp); the signer's signingTime attribute is only reported. `at` must be timezone-aware (TypeError
-otherwise: a programming error, not an input). Nothing else raises: any input that does not decode gives
-``accepted=False, reason="malformed"``.
+`at` is the time the application trusts (its clock at receipt): the chain and revocation are judged at it, or
+at a verified timestamp's genTime; the signer's signingTime attribute is only reported. `at` must be
+timezone-aware (TypeError otherwise: a programming error, not an input). Nothing else raises: any input that
+does not decode gives ``accepted=False, reason="malformed"``.
 
 Reason codes (stable; the application translates them):
 
@@ -38,6 +43,8 @@ Reason codes (stable; the application translates them):
 - ``bad_signature``: the signature does not verify with the signer certificate's key;
 - ``chain_untrusted``, ``chain_expired``, ``chain_not_yet_valid``, ``chain_bad_signature``, ``chain_not_a_ca``,
   ``chain_path_too_long``, ``chain_unsupported_algorithm``: ``chain_`` + the `ChainReason`;
+- ``timestamp_invalid`` (the token does not decode or verify, or is not over this signature) /
+  ``timestamp_untrusted`` (its signer is no timestamping authority chaining to `anchors`);
 - ``revoked``, ``on_hold``, ``revocation_unknown``;
 - ``role``; ``bin_mismatch``.
 """
@@ -73,6 +80,7 @@ from app.nca.pki import (
     verify_signed_by,
 )
 from app.nca.streebog import streebog256, streebog512
+from app.nca.timestamp import Timestamp, TimestampError, verify_token
 
 __all__ = [
     "ACCEPTED_ROLES",
@@ -83,7 +91,8 @@ __all__ = [
     "verify_detached",
 ]
 
-STEPS = ("structure", "message_digest", "signing_certificate", "signature", "chain", "revocation", "role", "bin")
+STEPS = ("structure", "message_digest", "signing_certificate", "signature", "timestamp", "chain", "revocation",
+         "role", "bin")
 ACCEPTED_ROLES = frozenset({Role.FIRST_HEAD, Role.SIGNING_EMPLOYEE})
 
 DIGEST_STREEBOG_512 = "1.2.398.3.10.1.3.3"
@@ -133,6 +142,8 @@ class SignerDetails:
     signing_time: datetime | None  # the signingTime attribute: what the signer claims, informational
     revocation_source: str | None = None  # "crl" when a CRL decided the status
     revocation_time: datetime | None = None  # thisUpdate of that CRL
+    timestamp_time: datetime | None = None  # genTime of a verified timestamp token (the time judged at)
+    timestamp_authority: str | None = None  # its TSA's subject
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,7 @@ class Verification:
     reason: str | None  # None when accepted; else a code (module docstring)
     steps: tuple[Step, ...]  # the steps run, in order; the last one failed unless accepted
     at: datetime | None  # the time the chain and revocation were judged at
+    received: datetime | None = None  # the `at` given: the receipt
     signer: SignerDetails | None = None  # once the signer certificate is known
     not_run: tuple[str, ...] = field(default=())  # the steps after the failing one
 
@@ -227,7 +239,9 @@ class _Run:
     """One verification: the steps so far and what they established."""
 
     def __init__(self, at: datetime) -> None:
-        self.at = at
+        self.at = at  # the time judged at: the receipt, or a verified timestamp's genTime
+        self.received = at  # the receipt: CRLs must be current then
+        self.timestamp: Timestamp | None = None
         self.steps: list[Step] = []
         self.cert: NcaCertificate | None = None
         self.signing_time: datetime | None = None
@@ -261,6 +275,8 @@ class _Run:
             signing_time=self.signing_time,
             revocation_source=self.revocation_source,
             revocation_time=self.revocation_time,
+            timestamp_time=self.timestamp.gen_time if self.timestamp else None,
+            timestamp_authority=self.timestamp.tsa if self.timestamp else None,
         )
 
     def result(self, reason: str | None) -> Verification:
@@ -271,6 +287,7 @@ class _Run:
             reason=reason,
             steps=tuple(self.steps),
             at=self.at,
+            received=self.received,
             signer=self.signer(),
             not_run=not_run,
         )
@@ -467,6 +484,25 @@ def _signature(run: _Run, **_) -> None:
     run.passed("signature", f"{algorithm} signature verifies ({run.cert.key_algorithm})")
 
 
+def _timestamp(run: _Run, *, anchors, intermediates, **_) -> None:
+    unsigned = run.signer_info["unsigned_attrs"]
+    tokens = [value for attribute in (unsigned if unsigned.native is not None else ())
+              if attribute["type"].native == "signature_time_stamp_token" for value in attribute["values"]]
+    if not tokens:
+        run.passed("timestamp", f"no timestamp token: judged at the receipt, {run.at.isoformat()}")
+        return
+    if len(tokens) > 1:
+        raise _Refused("unsupported_structure", f"{len(tokens)} timestamp tokens")
+    try:
+        stamp = verify_token(tokens[0], run.signer_info["signature"].native, anchors=_certificates(anchors),
+                             intermediates=_certificates(intermediates), now=run.received)
+    except TimestampError as exc:
+        raise _Refused(exc.reason, exc.detail) from exc
+    run.timestamp = stamp
+    run.at = stamp.gen_time.astimezone(UTC)
+    run.passed("timestamp", f"timestamp of {stamp.tsa}: {run.at.isoformat()}")
+
+
 def _chain(run: _Run, *, anchors, intermediates, **_) -> None:
     pool = _certificates(intermediates) + run.cms_certificates
     try:
@@ -487,7 +523,7 @@ def _revocation(run: _Run, *, crls, require_revocation: bool, **_) -> None:
             if crl.issuer_match != issuer.subject_match:
                 continue  # another CA's CRL
             try:
-                checked.append(check_crl(crl, issuer, run.at))
+                checked.append(check_crl(crl, issuer, run.received))
             except CrlError as exc:
                 notes.append(f"{exc.reason} ({exc.detail})")
     status = revocation_status(run.cert, checked, run.at) if checked else None
@@ -527,6 +563,7 @@ _STEP_FUNCTIONS = {
     "message_digest": _message_digest,
     "signing_certificate": _signing_certificate,
     "signature": _signature,
+    "timestamp": _timestamp,
     "chain": _chain,
     "revocation": _revocation,
     "role": _role,

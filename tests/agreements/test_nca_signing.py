@@ -246,3 +246,24 @@ def test_only_nca_signatures_take_the_nca_path():
     assert nca.is_nca_signature(nca_cms(b"%PDF-1.7 x", "legal_valid_head")) is True
     rsa_key = next((NCA / "rsa-test").glob("RSA256_*.p12"))
     assert nca.is_nca_signature(sign_detached_cms(b"x", rsa_key, signing_time=AT)) is True  # by its NCA role OID
+
+
+def test_a_timestamped_signature_is_judged_at_its_timestamp(app, client, at_test_time, nca_trust, nca_parties,
+                                                             runner, tmp_path):
+    from tests.nca.tsa import add_timestamp, make_tsa
+
+    tsa = make_tsa()
+    (tmp_path / "tsa-root.cer").write_bytes(tsa.root.der)
+    assert runner.invoke(args=["trust", "add", str(tmp_path / "tsa-root.cer")]).exit_code == 0
+    agreement_id, draft = start_and_get_draft(app, client, nca_parties)
+    stamped_at = datetime(2026, 8, 31, 9, 0, 30, tzinfo=UTC)
+    upload_signature(client, agreement_id, add_timestamp(nca_cms(draft, "legal_valid_head"), tsa, stamped_at))
+    assert status_of(app, agreement_id) == "signed_by_association"
+    with app.app_context():
+        row = db.session.scalar(select(NcaSignature).where(NcaSignature.agreement_id == agreement_id))
+        assert row.timestamp_time == row.judged_at == stamped_at.replace(tzinfo=None)
+        assert row.verified_at == AT.replace(tzinfo=None) and row.timestamp_authority == tsa.certificate.subject_dn
+    supervisor = app.test_client()
+    sign_in(supervisor, nca_parties.supervisor)
+    page = supervisor.get(f"/staff/agreements/{agreement_id}?lang=en").get_data(as_text=True)
+    assert "Timestamp" in page and "Test TSA" in page
