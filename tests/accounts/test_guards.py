@@ -71,6 +71,7 @@ ACCESS = {
     "agreement_review.proof_decide": STAFF,
     "agreement_review.trust_anchors": {A},
     "agreement_review.trust_anchor_remove": {A},
+    "agreement_review.trust_crl_import": {A},
     "documents.verify": EVERYONE,
     "documents.verify_upload": EVERYONE,
     "documents.root_certificate": EVERYONE,

@@ -18,6 +18,7 @@ from tests.factories import TEST_TOTP_SECRET, add_user, sign_in, signed_agreemen
 
 STEPPED_UP = {
     "agreement_review.countersign", "agreement_review.trust_anchors", "agreement_review.trust_anchor_remove",
+    "agreement_review.trust_crl_import",
     "review.extend", "agreements.sign_cms", "two_factor.admin_reset",
     "exports.queue_csv", "exports.queue_xlsx", "exports.audit_csv", "exports.audit_xlsx",
     "exports.statistics_csv", "exports.statistics_xlsx", "api_admin.tokens_page", "api_admin.revoke",
