@@ -8,10 +8,12 @@ another certifying centre, ``openssl cms``) keeps the earlier rules of :mod:`app
 
 The trust store: the CA certificates an admin installed (``trust_anchors``; a self-issued one is a trust
 anchor, any other an intermediate that must chain to one) and the CRLs an admin imported
-(``revocation_lists``, each checked on import against the installed CA that issued it). A verification uses
-the newest complete CRL (and the newest delta) of the signer's issuer; a CRL past its nextUpdate is no
-source, so revocation cannot be checked and the signature is refused with that reason, unless
-``PBI_NCA_REQUIRE_REVOCATION`` is off.
+(``revocation_lists``, each checked on import against the installed CA that issued it). When
+``PBI_NCA_OCSP_URL`` is set (NCA's responder, reachable from the server), its checked answer decides first
+(``PBI_NCA_OCSP_TIMEOUT`` seconds, default 5; :mod:`app.nca.ocsp_client`); without it, or when it does not
+answer, the newest complete CRL (and the newest delta) of the signer's issuer does. A CRL past its nextUpdate
+is no source: with no other, revocation cannot be checked and the signature is refused with that reason,
+unless ``PBI_NCA_REQUIRE_REVOCATION`` is off.
 
 The time a signature is judged at is this server's clock at upload, or the genTime of an RFC 3161 timestamp
 token the CMS carries (NCA's TSA, when NCALayer or Kalkan was asked for one), once the token's TSA signature
@@ -38,6 +40,7 @@ from app.agreements.nca_models import NcaSignature, RevocationList
 from app.audit import services as audit
 from app.extensions import db
 from app.nca import cms_verify
+from app.nca.ocsp_client import OcspLookup
 from app.nca.pki import CrlError, NcaCertificate, NcaCrl, PkiError, check_crl, parse_certificate, parse_crl
 
 NCA_ARC = "1.2.398."
@@ -213,6 +216,8 @@ def current_crls(issuer_match: str | None = None) -> list[NcaCrl]:
 def verify(der: bytes, content: bytes, *, association_bin: str) -> cms_verify.Verification:
     """The NCA verdict on ``der`` over ``content`` for the association with that BIN, judged now."""
     certificates = installed_certificates()
+    url = current_app.config.get("PBI_NCA_OCSP_URL")
+    lookup = OcspLookup(url, timeout=float(current_app.config.get("PBI_NCA_OCSP_TIMEOUT", 5))) if url else None
     return cms_verify.verify_detached(
         der, content,
         anchors=[cert for cert in certificates if cert.self_issued],
@@ -221,6 +226,7 @@ def verify(der: bytes, content: bytes, *, association_bin: str) -> cms_verify.Ve
         expected_bin=association_bin,
         at=_now(),
         require_revocation=bool(current_app.config.get("PBI_NCA_REQUIRE_REVOCATION", True)),
+        ocsp_lookup=lookup,
     )
 
 

@@ -73,8 +73,8 @@ def _nca_signer(agreement_id: int) -> dict | None:
         "signing_time": to_local(signer.signing_time).strftime(_TIME) if signer.signing_time else None,
         "verified_at": to_local(signer.verified_at).strftime(_TIME),
         "timestamp": to_local(signer.timestamp_time).strftime(_TIME) if signer.timestamp_time else None,
-        "revocation": (f"CRL {to_local(signer.revocation_time).strftime(_TIME)}"
-                       if signer.revocation_source == "crl" and signer.revocation_time else None),
+        "revocation": (f"{signer.revocation_source.upper()} {to_local(signer.revocation_time).strftime(_TIME)}"
+                       if signer.revocation_source and signer.revocation_time else None),
     }
 
 

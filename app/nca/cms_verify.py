@@ -19,10 +19,12 @@ in order and stops at the first one that fails (the later ones are not run: `Ver
    refused (``unsupported_structure``).
 6. ``chain``: `pki.build_chain` to one of `anchors`, through `intermediates` (and any certificate the CMS
    carries), valid at the judged time.
-7. ``revocation``: the CRLs of the leaf's issuer, each checked with `check_crl` against that issuer, fresh at
-   `at` (the receipt: a list current now); the status at the judged time must be GOOD. No usable (fresh,
-   well-signed) CRL of the issuer: refused as ``revocation_unknown`` when `require_revocation`, passed with a
-   note otherwise.
+7. ``revocation``: first the OCSP responder when `ocsp_lookup` is given (``ocsp_lookup(leaf, issuer, at)``
+   returns a checked `RevocationStatus`, `app.nca.ocsp_client.OcspLookup`; an exception or an "unknown" answer
+   is noted and the CRLs decide), else the CRLs of the leaf's issuer, each checked with `check_crl` against
+   that issuer, fresh at `at` (the receipt: a list current now); the status at the judged time must be GOOD.
+   Neither a usable OCSP answer nor a usable (fresh, well-signed) CRL of the issuer: refused as
+   ``revocation_unknown`` when `require_revocation`, passed with a note otherwise.
 8. ``role``: a legal entity's first head or an employee with the right to sign.
 9. ``bin``: the subject BIN equals `expected_bin`.
 
@@ -52,7 +54,7 @@ Reason codes (stable; the application translates them):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -68,6 +70,7 @@ from app.nca.pki import (
     NcaCertificate,
     NcaCrl,
     RevocationState,
+    RevocationStatus,
     Role,
     SignedData,
     UnsupportedAlgorithm,
@@ -303,6 +306,7 @@ def verify_detached(
     expected_bin: str,
     at: datetime,
     require_revocation: bool = True,
+    ocsp_lookup: Callable[[NcaCertificate, NcaCertificate, datetime], RevocationStatus] | None = None,
 ) -> Verification:
     """Verify the detached CMS `cms_der` over `content` (see the module docstring); never raises on bad input."""
     if not isinstance(at, datetime) or at.tzinfo is None:
@@ -321,6 +325,7 @@ def verify_detached(
                 crls=crls,
                 expected_bin=expected_bin,
                 require_revocation=require_revocation,
+                ocsp_lookup=ocsp_lookup,
             )
     except _Refused as refusal:
         run.steps.append(Step(current, False, refusal.detail))
@@ -513,22 +518,42 @@ def _chain(run: _Run, *, anchors, intermediates, **_) -> None:
     run.passed("chain", f"{names}, valid at {run.at.isoformat()}")
 
 
-def _revocation(run: _Run, *, crls, require_revocation: bool, **_) -> None:
+def _as_of(status: RevocationStatus, at: datetime) -> RevocationStatus:
+    """An answer obtained now, read at the judged time: a revocation after it leaves the signature good."""
+    if status.state in (RevocationState.REVOKED, RevocationState.ON_HOLD) and status.revocation_time is not None \
+            and status.revocation_time > at and not status.not_issued:
+        return RevocationStatus(RevocationState.GOOD, source=status.source, source_time=status.source_time,
+                                revoked_after=status.revocation_time)
+    return status
+
+
+def _revocation(run: _Run, *, crls, require_revocation: bool, ocsp_lookup, **_) -> None:
     require = require_revocation
     issuer = run.chain.issuer
-    checked: list[CheckedCrl] = []
     notes: list[str] = []
-    if issuer is not None:
-        for crl in _crls(crls):
-            if crl.issuer_match != issuer.subject_match:
-                continue  # another CA's CRL
-            try:
-                checked.append(check_crl(crl, issuer, run.received))
-            except CrlError as exc:
-                notes.append(f"{exc.reason} ({exc.detail})")
-    status = revocation_status(run.cert, checked, run.at) if checked else None
+    status: RevocationStatus | None = None
+    if ocsp_lookup is not None and issuer is not None:
+        try:
+            status = _as_of(ocsp_lookup(run.cert, issuer, run.received), run.at)
+        except Exception as exc:  # the responder is down or its answer refused: the CRLs decide
+            notes.append(f"OCSP: {getattr(exc, 'detail', None) or type(exc).__name__}")
+            status = None
+        if status is not None and status.state is RevocationState.UNKNOWN:
+            notes.append("OCSP: the responder does not know the certificate")
+            status = None
+    if status is None:
+        checked: list[CheckedCrl] = []
+        if issuer is not None:
+            for crl in _crls(crls):
+                if crl.issuer_match != issuer.subject_match:
+                    continue  # another CA's CRL
+                try:
+                    checked.append(check_crl(crl, issuer, run.received))
+                except CrlError as exc:
+                    notes.append(f"{exc.reason} ({exc.detail})")
+        status = revocation_status(run.cert, checked, run.at) if checked else None
     if status is None or status.state is RevocationState.UNKNOWN:
-        detail = "no usable CRL of the issuer" + (f": {'; '.join(notes)}" if notes else "")
+        detail = "no usable OCSP answer or CRL of the issuer" + (f": {'; '.join(notes)}" if notes else "")
         if require:
             raise _Refused("revocation_unknown", detail)
         run.passed("revocation", f"not required; {detail}")

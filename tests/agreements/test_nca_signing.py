@@ -267,3 +267,26 @@ def test_a_timestamped_signature_is_judged_at_its_timestamp(app, client, at_test
     sign_in(supervisor, nca_parties.supervisor)
     page = supervisor.get(f"/staff/agreements/{agreement_id}?lang=en").get_data(as_text=True)
     assert "Timestamp" in page and "Test TSA" in page
+
+
+def test_with_a_responder_configured_ocsp_decides(app, client, nca_parties, runner, tmp_path):
+    """The deployment's responder (PBI_NCA_OCSP_URL) answers; no CRL is installed. An NCA-like RSA chain made
+    for the test (tests/nca/ocsp_responder.py), judged at the real time."""
+    from tests.nca.ocsp_responder import PASSWORD, OcspResponder, make_pki
+
+    pki = make_pki(tmp_path)
+    assert runner.invoke(args=["trust", "add", str(pki.ca_file)]).exit_code == 0
+    agreement_id, draft = start_and_get_draft(app, client, nca_parties)
+    signature = sign_detached_cms(draft, pki.p12, PASSWORD, signing_time=datetime.now(UTC))
+    with OcspResponder(pki) as url:
+        app.config["PBI_NCA_OCSP_URL"] = url
+        done = upload_signature(client, agreement_id, signature)
+        app.config["PBI_NCA_OCSP_URL"] = None
+    assert "The signature is valid" in done.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.scalar(select(NcaSignature).where(NcaSignature.agreement_id == agreement_id))
+        assert (row.revocation_source, row.algorithm, row.role) == ("ocsp", "rsa", "first_head")
+    supervisor = app.test_client()
+    sign_in(supervisor, nca_parties.supervisor)
+    page = supervisor.get(f"/staff/agreements/{agreement_id}?lang=en").get_data(as_text=True)
+    assert "OCSP responder" in page
