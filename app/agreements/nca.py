@@ -40,6 +40,7 @@ from app.agreements.nca_models import NcaSignature, RevocationList
 from app.audit import services as audit
 from app.extensions import db
 from app.nca import cms_verify
+from app.nca.cms_verify import SignerDetails  # noqa: F401 (part of this module's interface)
 from app.nca.ocsp_client import OcspLookup
 from app.nca.pki import CrlError, NcaCertificate, NcaCrl, PkiError, check_crl, parse_certificate, parse_crl
 

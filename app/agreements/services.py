@@ -210,7 +210,7 @@ def _sign_with_nca(agreement: Agreement, user: User, signature: bytes, der: byte
     agreement.signature_method = SignatureMethod.CMS.value
     agreement.signed_pdf_sha256 = agreement.draft_pdf_sha256
     agreement.cms_signature_sha256 = file_store().put(signature)
-    agreement.cms_signer_subject = signer_subject(signer)[:1000]
+    agreement.cms_signer_subject = _signer_subject(signer)[:1000]
     agreement.cms_signer_fingerprint = signer.certificate_sha256
     agreement.cms_trusted = True
     db.session.flush()
@@ -218,7 +218,8 @@ def _sign_with_nca(agreement: Agreement, user: User, signature: bytes, der: byte
     return agreement
 
 
-def signer_subject(signer) -> str:
+def _signer_subject(signer: nca.SignerDetails) -> str:
+    """What the older CMS columns show of an NCA signer: name, IIN, BIN."""
     parts = [signer.name, f"IIN {signer.iin}" if signer.iin else None, f"BIN {signer.bin}" if signer.bin else None]
     return ", ".join(part for part in parts if part)
 
