@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.agreements import nca as trust_store
 from app.documents.keys import KeyStore
-from app.nca.certificates import ChainError, Role, build_chain, parse_certificate, role_of
+from app.nca.certificates import Role, parse_certificate, role_of
+from app.nca.chains import ChainError, build_chain
 from app.nca.pkcs12 import Pkcs12Error, read_p12
 from app.nca.pki import NcaCertificate, PkiError
 

@@ -5,7 +5,7 @@
 SHA-256 (issuerNameHash over the DER of the certificate's issuer name, issuerKeyHash over the issuer's
 subjectPublicKey bits, the serial number) and a 32-byte nonce (RFC 8954) — by HTTP POST
 (``application/ocsp-request``) to the configured responder, reads at most 64 KiB of the answer, and checks it
-with :func:`app.nca.revocation.check_ocsp`: the responder is the CA or a responder the CA delegated, the
+with :func:`app.nca.ocsp.check_ocsp`: the responder is the CA or a responder the CA delegated, the
 signature verifies, the nonce is echoed, thisUpdate is at most ``max_age`` old. Any failure — the network, a
 refusal of the check — raises `OcspUnavailable` with the reason; the verifier then falls back to the CRLs.
 
@@ -25,7 +25,8 @@ from asn1crypto import ocsp
 from asn1crypto import x509 as asn1_x509
 
 from app.nca.certificates import NcaCertificate, PkiError
-from app.nca.revocation import RevocationStatus, check_ocsp, parse_ocsp_response
+from app.nca.ocsp import check_ocsp, parse_ocsp_response
+from app.nca.revocation import RevocationStatus
 
 MAX_RESPONSE_BYTES = 64 * 1024
 NONCE_OID = "1.3.6.1.5.5.7.48.1.2"

@@ -1,9 +1,10 @@
 """NCA RK PKI: certificates, roles, chains, CRLs and OCSP — the public API in one place.
 
-The code lives in `app.nca.certificates` (parsing, `role_of`, `verify_signed_by`, `build_chain`) and
-`app.nca.revocation` (`parse_crl`, `check_crl`, `revocation_status`, `parse_ocsp_response`, `check_ocsp`);
-their docstrings give the rules and the decisions (revocation time against the time of use, certificateHold,
-OCSP responder authorisation). Every refusal is a `PkiError` (a ValueError) with a stable `reason` code.
+The code lives in `app.nca.certificates` (parsing, `role_of`), `app.nca.chains` (`verify_signed_by`,
+`build_chain`), `app.nca.revocation` (`parse_crl`, `check_crl`, `revocation_status`) and `app.nca.ocsp`
+(`parse_ocsp_response`, `check_ocsp`); their docstrings give the rules and the decisions (revocation time
+against the time of use, certificateHold, OCSP responder authorisation). Every refusal is a `PkiError` (a
+ValueError) with a stable `reason` code.
 
 Typical use, for a signature made at a trusted time `at`:
 
@@ -14,9 +15,6 @@ Typical use, for a signature made at a trusted time `at`:
 """
 
 from app.nca.certificates import (
-    Chain,
-    ChainError,
-    ChainReason,
     GostPublicKey,
     KeyAlgorithm,
     MalformedData,
@@ -24,33 +22,40 @@ from app.nca.certificates import (
     NcaSubject,
     PkiError,
     Role,
-    Signed,
-    SignedData,
     UnsupportedAlgorithm,
-    build_chain,
-    issuer_matches,
     parse_certificate,
     role_of,
+)
+from app.nca.chains import (
+    Chain,
+    ChainError,
+    ChainReason,
+    Signed,
+    SignedData,
+    build_chain,
+    issuer_matches,
     verify_signed_by,
 )
-from app.nca.revocation import (
+from app.nca.ocsp import (
     OCSP_SIGNING,
-    CheckedCrl,
-    CrlError,
-    CrlReason,
-    NcaCrl,
     NcaOcspResponse,
     OcspError,
     OcspReason,
     OcspSingleResponse,
+    check_ocsp,
+    parse_ocsp_response,
+)
+from app.nca.revocation import (
+    CheckedCrl,
+    CrlError,
+    CrlReason,
+    NcaCrl,
     RevocationReason,
     RevocationState,
     RevocationStatus,
     RevokedEntry,
     check_crl,
-    check_ocsp,
     parse_crl,
-    parse_ocsp_response,
     revocation_status,
 )
 

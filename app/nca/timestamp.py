@@ -11,7 +11,7 @@ signature existed at its genTime, so the signer's certificate is judged at that 
 1. a DER SignedData of content type id-ct-TSTInfo carrying its content, with one SignerInfo with signed
    attributes (contentType = id-ct-TSTInfo, messageDigest = the content's hash);
 2. the TSTInfo's messageImprint is the hash (SHA-256/384/512, Streebog) of ``signature_value``;
-3. the TSA's signature over the signed attributes (RSA PKCS#1 v1.5 or GOST 2015, `certificates.verify_signed_by`);
+3. the TSA's signature over the signed attributes (RSA PKCS#1 v1.5 or GOST 2015, `chains.verify_signed_by`);
 4. the TSA certificate (found by the sid among the token's certificates) has the timeStamping extended key
    usage, and chains to `anchors` at genTime (``timestamp_untrusted`` otherwise);
 5. genTime is not after ``now`` (plus a minute of clock skew).
@@ -28,15 +28,8 @@ from datetime import datetime, timedelta
 
 from asn1crypto import cms
 
-from app.nca.certificates import (
-    ChainError,
-    NcaCertificate,
-    SignedData,
-    UnsupportedAlgorithm,
-    build_chain,
-    parse_certificate,
-    verify_signed_by,
-)
+from app.nca.certificates import NcaCertificate, UnsupportedAlgorithm, parse_certificate
+from app.nca.chains import ChainError, SignedData, build_chain, verify_signed_by
 from app.nca.streebog import streebog256, streebog512
 
 TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
