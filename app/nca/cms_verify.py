@@ -63,6 +63,7 @@ from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
 
 from app.nca import gost3410
+from app.nca.der import is_der, signed_attributes_set
 from app.nca.pki import (
     ChainError,
     CheckedCrl,
@@ -169,55 +170,6 @@ class _Refused(Exception):  # internal control flow: a refusal with its reason c
         super().__init__(reason, detail)
         self.reason = reason
         self.detail = detail
-
-
-def _der_length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    body = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _is_der_tlv(data: bytes, start: int, end: int, depth: int) -> bool:
-    """Whether data[start:end] is exactly a sequence of TLVs with DER lengths (definite, minimal), recursively.
-
-    The DER rules on lengths only (asn1crypto checks the values as it parses); a cheap replacement for a full
-    re-encoding, which costs about 0.15 s on a CMS with its certificate.
-    """
-    if depth > 32:
-        return False
-    position = start
-    while position < end:
-        tag = data[position]
-        position += 1
-        if tag & 0xE0 == 0x20 and tag not in (0x30, 0x31):  # a constructed universal string: BER only
-            return False
-        if tag & 0x1F == 0x1F:  # high tag number form: base-128, no leading 0x80
-            if position >= end or data[position] == 0x80:
-                return False
-            while position < end and data[position] & 0x80:
-                position += 1
-            position += 1
-        if position >= end:
-            return False
-        first = data[position]
-        position += 1
-        if first < 0x80:
-            length = first
-        else:
-            count = first & 0x7F
-            if count == 0 or count > 4 or position + count > end:  # 0x80: indefinite (BER only)
-                return False
-            length = int.from_bytes(data[position : position + count], "big")
-            if length < 0x80 or data[position] == 0:  # not the shortest form
-                return False
-            position += count
-        if position + length > end:
-            return False
-        if tag & 0x20 and not _is_der_tlv(data, position, position + length, depth + 1):
-            return False
-        position += length
-    return position == end
 
 
 def _certificates(items: Iterable[NcaCertificate | bytes]) -> list[NcaCertificate]:
@@ -345,7 +297,7 @@ def _structure(run: _Run, *, cms_der: bytes, **_) -> None:
     if not isinstance(cms_der, bytes | bytearray | memoryview):
         raise _Refused("malformed", "the CMS is not bytes")
     der = bytes(cms_der)
-    if not _is_der_tlv(der, 0, len(der), 0):
+    if not is_der(der):
         raise _Refused("malformed", "the CMS is not DER (lengths)")
     info = cms.ContentInfo.load(der, strict=True)
     if info["content_type"].dotted != "1.2.840.113549.1.7.2":
@@ -478,8 +430,7 @@ def _signature(run: _Run, **_) -> None:
         algorithm = _SHA256_WITH_RSA  # CMS may name the key algorithm alone (RFC 3370, 3.2)
     if _SIGNATURE_DIGEST.get(algorithm) != run.digest_algorithm:
         raise _Refused("unsupported_algorithm", f"signature {algorithm} with digest {run.digest_algorithm}")
-    raw_attributes = signer_info["signed_attrs"].contents
-    signed_set = b"\x31" + _der_length(len(raw_attributes)) + raw_attributes  # RFC 5652, 5.4: the SET OF
+    signed_set = signed_attributes_set(signer_info["signed_attrs"])
     try:
         good = verify_signed_by(SignedData(signed_set, signer_info["signature"].native, algorithm), run.cert)
     except UnsupportedAlgorithm as exc:

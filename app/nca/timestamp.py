@@ -30,6 +30,7 @@ from asn1crypto import cms
 
 from app.nca.certificates import NcaCertificate, UnsupportedAlgorithm, parse_certificate
 from app.nca.chains import ChainError, SignedData, build_chain, verify_signed_by
+from app.nca.der import signed_attributes_set
 from app.nca.streebog import streebog256, streebog512
 
 TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
@@ -120,8 +121,7 @@ def _verify(token, signature_value: bytes, anchors, intermediates, now: datetime
     algorithm = signer_info["signature_algorithm"]["algorithm"].dotted
     if algorithm == _RSA_ENCRYPTION:
         algorithm = _RSA_WITH.get(digest_algorithm, algorithm)
-    raw = attributes.contents
-    signed_set = b"\x31" + _length(len(raw)) + raw
+    signed_set = signed_attributes_set(attributes)
     try:
         good = verify_signed_by(SignedData(signed_set, signer_info["signature"].native, algorithm), tsa)
     except UnsupportedAlgorithm as exc:
@@ -154,10 +154,3 @@ def _signer(signer_info, signed) -> NcaCertificate:
         elif cert.key_identifier == sid.chosen.native:
             return parse_certificate(cert.dump())
     raise _invalid("the token does not carry its TSA's certificate")
-
-
-def _length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    body = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
