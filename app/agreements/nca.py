@@ -268,6 +268,19 @@ def record_signature(agreement: Agreement, verification: cms_verify.Verification
     return row
 
 
+def record_refusal(agreement_id: int, user: User, verification: cms_verify.Verification) -> None:
+    """Audit a refused NCA signature (a revoked or foreign key is worth knowing of), at most one row per user
+    and minute (:func:`app.audit.services.record_failure`); flushes, the caller commits."""
+    signer = verification.signer
+    audit.record_failure("agreement.nca_signature_refused", actor_id=user.id, actor_label=user.email,
+                         subject_type="agreement", subject_id=agreement_id, details={
+                             "reason": verification.reason, "step": verification.failed_step,
+                             "detail": verification.steps[-1].detail[:500] if verification.steps else None,
+                             "certificate_serial": signer.serial_hex if signer else None,
+                             "certificate_issuer": signer.issuer_dn if signer else None,
+                             "bin": signer.bin if signer else None, "role": signer.role if signer else None})
+
+
 def forget_signature(agreement_id: int) -> None:
     db.session.execute(delete(NcaSignature).where(NcaSignature.agreement_id == agreement_id))
 

@@ -169,6 +169,10 @@ def sign_cms(agreement_id: int):
     try:
         agreement = services.sign_with_cms(agreement_id, current_user, data)
     except services.AgreementError as exc:
+        if isinstance(exc, nca.NcaSignatureRefused):  # nothing signed; the refusal itself is kept
+            transactions.rollback()
+            nca.record_refusal(agreement_id, current_user, exc.verification)
+            transactions.commit()
         return _signing_failed(agreement_id, "cms_form", form, form.signature, messages.signing_problem(exc))
     transactions.commit()
     if agreement.cms_trusted:

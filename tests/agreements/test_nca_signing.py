@@ -103,6 +103,10 @@ def test_first_head_signs_over_http_and_the_final_pdf_names_the_signer(app, clie
     agreement_id, draft = start_and_get_draft(app, client, nca_parties)
     revoked = upload_signature(client, agreement_id, nca_cms(draft, "legal_revoked_head"))
     assert revoked.status_code == 400 and "suspended by the certifying centre" in revoked.get_data(as_text=True)
+    with app.app_context():
+        refusal = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "agreement.nca_signature_refused"))
+        details = json.loads(refusal.details) if isinstance(refusal.details, str) else refusal.details
+        assert (details["reason"], details["step"], details["role"]) == ("on_hold", "revocation", "first_head")
     role = upload_signature(client, agreement_id, nca_cms(draft, "legal_valid_employee_signright",
                                                           tamper="content"))
     assert "different file" in role.get_data(as_text=True)
