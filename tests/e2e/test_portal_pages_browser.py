@@ -45,7 +45,12 @@ def test_new_portal_pages(browser, live_server, live_app, width):
         assert "The changes to the business have been saved." in page.locator("main").inner_text()
         assert "ТОО «Жаңа атау»" in page.locator("h1").inner_text()
 
-        context.clear_cookies()  # a fresh session for the association's representative
+        # A fresh session for the association's representative. Every answer renews the session cookie, so
+        # the page's last requests (its stylesheet, its icon) must be answered before the cookies go: one
+        # answered after would bring the owner's session back.
+        page.wait_for_load_state("networkidle")
+        context.clear_cookies()
+        assert context.cookies() == []
         sign_in(page, parties.representative, live_app)
         path = f"/portal/associations/{parties.association_id}/edit"
         page.goto(f"{path}?lang=en")
