@@ -63,7 +63,7 @@ from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
 
 from app.nca import gost3410
-from app.nca.der import is_der, signed_attributes_set
+from app.nca.der import is_der, named_certificate, signed_attributes_set
 from app.nca.pki import (
     ChainError,
     CheckedCrl,
@@ -369,19 +369,10 @@ def _message_digest(run: _Run, *, content: bytes, **_) -> None:
 
 
 def _signer_certificate(run: _Run) -> asn1_x509.Certificate:
-    sid = run.signer_info["sid"]
-    for choice in run.signed["certificates"] or ():
-        if choice.name != "certificate":
-            continue
-        cert = choice.chosen
-        if sid.name == "issuer_and_serial_number":
-            wanted = sid.chosen
-            # the issuer compared as bytes: the sid is not signed, a name "equal" after preparation is not enough
-            if cert.serial_number == wanted["serial_number"].native and cert.issuer.dump() == wanted["issuer"].dump():
-                return cert
-        elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
-            return cert
-    raise _Refused("signer_not_found", "no certificate of the CMS is the one the SignerInfo names")
+    cert = named_certificate(run.signed, run.signer_info)
+    if cert is None:
+        raise _Refused("signer_not_found", "no certificate of the CMS is the one the SignerInfo names")
+    return cert
 
 
 def _ess_matches(ess_id, cert: asn1_x509.Certificate, hash_name: str) -> bool:

@@ -1,4 +1,5 @@
-"""DER details the CMS checks share: strict length encoding, and the bytes signed attributes are signed as."""
+"""CMS details the signature and timestamp checks share: strict DER lengths, the bytes signed attributes are
+signed as, and the certificate a SignerInfo names."""
 
 from __future__ import annotations
 
@@ -63,3 +64,23 @@ def signed_attributes_set(attributes) -> bytes:
     not the [0] IMPLICIT tag they carry inside the SignerInfo."""
     raw = attributes.contents
     return b"\x31" + der_length(len(raw)) + raw
+
+
+def named_certificate(signed, signer_info):
+    """The certificate of the SignedData ``signed`` that ``signer_info``'s sid names (asn1crypto), or None.
+
+    By issuerAndSerialNumber with the issuer compared as bytes (the sid is not signed: a name "equal" only after
+    RFC 4518 preparation is not enough), or by subjectKeyIdentifier.
+    """
+    sid = signer_info["sid"]
+    for choice in signed["certificates"] or ():
+        if choice.name != "certificate":
+            continue
+        cert = choice.chosen
+        if sid.name == "issuer_and_serial_number":
+            wanted = sid.chosen
+            if cert.serial_number == wanted["serial_number"].native and cert.issuer.dump() == wanted["issuer"].dump():
+                return cert
+        elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
+            return cert
+    return None

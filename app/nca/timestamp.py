@@ -30,7 +30,7 @@ from asn1crypto import cms
 
 from app.nca.certificates import NcaCertificate, UnsupportedAlgorithm, parse_certificate
 from app.nca.chains import ChainError, SignedData, build_chain, verify_signed_by
-from app.nca.der import signed_attributes_set
+from app.nca.der import named_certificate, signed_attributes_set
 from app.nca.streebog import streebog256, streebog512
 
 TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
@@ -142,15 +142,7 @@ def _verify(token, signature_value: bytes, anchors, intermediates, now: datetime
 
 
 def _signer(signer_info, signed) -> NcaCertificate:
-    sid = signer_info["sid"]
-    for choice in signed["certificates"] or ():
-        if choice.name != "certificate":
-            continue
-        cert = choice.chosen
-        if sid.name == "issuer_and_serial_number":
-            if (cert.serial_number == sid.chosen["serial_number"].native
-                    and cert.issuer.dump() == sid.chosen["issuer"].dump()):
-                return parse_certificate(cert.dump())
-        elif cert.key_identifier == sid.chosen.native:
-            return parse_certificate(cert.dump())
-    raise _invalid("the token does not carry its TSA's certificate")
+    cert = named_certificate(signed, signer_info)
+    if cert is None:
+        raise _invalid("the token does not carry its TSA's certificate")
+    return parse_certificate(cert.dump())
